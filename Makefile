@@ -1,0 +1,21 @@
+# mmped developer commands. `make test` and `make demo` work from a fresh clone: both create the
+# environment (.venv) first when it is missing or out of date.
+PYTHON_ENV := .venv/bin/python
+PYTEST_WORKERS ?= 2
+
+.PHONY: env test lint demo clean-env
+
+env:
+	bash tools/install_env.sh
+
+test: env
+	$(PYTHON_ENV) -m pytest -n $(PYTEST_WORKERS) --timeout 900 tests
+
+lint: env
+	$(PYTHON_ENV) -m ruff check .
+
+demo: env
+	$(PYTHON_ENV) -m mmped.utils.collect_env
+
+clean-env:
+	rm -rf .venv mmped/.mim

@@ -1,0 +1,1 @@
+# Copyright (c) mmped contributors. All rights reserved.
