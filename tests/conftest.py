@@ -1,77 +1,27 @@
 # Copyright (c) mmped contributors. All rights reserved.
-"""Shared fixtures: the real data samples in ../shared/data and small generated datasets."""
-import json
+"""Session-wide test settings and fixtures (reusable helpers live in :mod:`mmped.testing`)."""
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get('MMPED_SHARED_DATA', REPO_ROOT.parent / 'shared' / 'data'))
+from mmped.testing import SHARED_DATA, make_tiny_coco
 
-
-def _limit_threads() -> None:
+if os.environ.get('PYTEST_XDIST_WORKER'):
     # pytest-xdist runs one worker per core: keep each worker on one thread
-    if os.environ.get('PYTEST_XDIST_WORKER'):
-        import torch
-        torch.set_num_threads(1)
-
-
-_limit_threads()
+    import torch
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope='session')
 def shared_data() -> Path:
-    """Root of the real dataset samples; skips the test when they are absent."""
+    """Root of the real dataset samples in ../shared/data; skips the test when absent."""
     if not SHARED_DATA.is_dir():
         pytest.skip(f'real data samples not found at {SHARED_DATA}')
     return SHARED_DATA
 
 
-def shared_file(*parts: str) -> Path:
-    """Path of one real sample file, skipping the test when it is absent."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f'real data sample {path} not found')
-    return path
-
-
-def make_tiny_coco(root: Path, num_images: int = 4, size: int = 64, seed: int = 0) -> Path:
-    """Write a tiny COCO-format pedestrian dataset (textured images with bright boxes).
-
-    Args:
-        root (Path): Output folder; ``images/`` and ``annotations.json`` are written there.
-        num_images (int): Number of images.
-        size (int): Image side in pixels.
-        seed (int): Random seed.
-
-    Returns:
-        Path: ``root``.
-    """
-    import cv2
-
-    rng = np.random.default_rng(seed)
-    (root / 'images').mkdir(parents=True, exist_ok=True)
-    images, annotations = [], []
-    for i in range(num_images):
-        img = rng.integers(0, 80, (size, size, 3), dtype=np.uint8)
-        h = int(rng.integers(size // 3, size // 2))
-        w = max(4, int(0.41 * h))
-        x, y = int(rng.integers(0, size - w)), int(rng.integers(0, size - h))
-        img[y:y + h, x:x + w] = 220
-        name = f'{i:04d}.png'
-        cv2.imwrite(str(root / 'images' / name), img)
-        images.append(dict(id=i + 1, file_name=name, width=size, height=size))
-        annotations.append(
-            dict(id=i + 1, image_id=i + 1, category_id=1, bbox=[x, y, w, h], area=w * h,
-                 iscrowd=0))
-    (root / 'annotations.json').write_text(
-        json.dumps(dict(images=images, annotations=annotations,
-                        categories=[dict(id=1, name='pedestrian')])))
-    return root
-
-
 @pytest.fixture
 def tiny_coco(tmp_path: Path) -> Path:
+    """A 4-image COCO-format pedestrian dataset in a temporary folder."""
     return make_tiny_coco(tmp_path / 'tiny_coco')

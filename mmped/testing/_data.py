@@ -1,0 +1,56 @@
+# Copyright (c) mmped contributors. All rights reserved.
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ._mim import REPO_ROOT
+
+SHARED_DATA = Path(os.environ.get('MMPED_SHARED_DATA', REPO_ROOT.parent / 'shared' / 'data'))
+
+
+def shared_file(*parts: str) -> Path:
+    """Path of a real sample in ``../shared/data``; skips the calling test when it is absent."""
+    import pytest
+
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f'real data sample {path} not found')
+    return path
+
+
+def make_tiny_coco(root: Path, num_images: int = 4, size: int = 64, seed: int = 0) -> Path:
+    """Write a tiny COCO-format pedestrian dataset (noise images, one bright box each).
+
+    Args:
+        root (Path): Output folder; ``images/`` and ``annotations.json`` are written there.
+        num_images (int): Number of images.
+        size (int): Image side in pixels.
+        seed (int): Random seed.
+
+    Returns:
+        Path: ``root``.
+    """
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    root = Path(root)
+    (root / 'images').mkdir(parents=True, exist_ok=True)
+    images, annotations = [], []
+    for i in range(num_images):
+        img = rng.integers(0, 80, (size, size, 3), dtype=np.uint8)
+        h = int(rng.integers(size // 3, size // 2))
+        w = max(4, int(0.41 * h))
+        x, y = int(rng.integers(0, size - w)), int(rng.integers(0, size - h))
+        img[y:y + h, x:x + w] = 220
+        name = f'{i:04d}.png'
+        cv2.imwrite(str(root / 'images' / name), img)
+        images.append(dict(id=i + 1, file_name=name, width=size, height=size))
+        annotations.append(
+            dict(id=i + 1, image_id=i + 1, category_id=1, bbox=[x, y, w, h], area=w * h,
+                 iscrowd=0))
+    (root / 'annotations.json').write_text(
+        json.dumps(dict(images=images, annotations=annotations,
+                        categories=[dict(id=1, name='pedestrian')])))
+    return root
