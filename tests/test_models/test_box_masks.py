@@ -1,0 +1,44 @@
+# Copyright (c) mmped contributors. All rights reserved.
+import torch
+
+from mmped.models.task_modules import box_index_map, boxes_to_mask
+
+
+def test_index_map_centre_rule_and_smallest_box_wins():
+    boxes = torch.tensor([
+        [0., 0., 4., 4.],   # area 16
+        [2., 2., 4., 6.],   # area 8: wins the overlap with box 0
+        [5., 0., 6., 1.],   # area 1
+    ])
+    owner = box_index_map(boxes, (6, 6))
+    expected = torch.tensor([
+        [0, 0, 0, 0, -1, 2],
+        [0, 0, 0, 0, -1, -1],
+        [0, 0, 1, 1, -1, -1],
+        [0, 0, 1, 1, -1, -1],
+        [-1, -1, 1, 1, -1, -1],
+        [-1, -1, 1, 1, -1, -1],
+    ])
+    assert torch.equal(owner, expected)
+
+
+def test_index_map_with_stride_uses_cell_centres():
+    # stride 4: cell centres at 2, 6, 10; a box [3, 3, 7, 7] contains only the centre (6, 6)
+    owner = box_index_map(torch.tensor([[3., 3., 7., 7.]]), (3, 3), stride=4)
+    assert owner.tolist() == [[-1, -1, -1], [-1, 0, -1], [-1, -1, -1]]
+
+
+def test_equal_areas_lower_index_wins_and_empty_input():
+    boxes = torch.tensor([[0., 0., 2., 2.], [0., 0., 2., 2.]])
+    assert (box_index_map(boxes, (2, 2)) == 0).all()
+    empty = box_index_map(torch.zeros((0, 4)), (3, 5))
+    assert empty.shape == (3, 5) and (empty == -1).all()
+
+
+def test_boxes_to_mask_values_and_background():
+    boxes = torch.tensor([[0., 0., 2., 2.], [1., 1., 2., 2.]])
+    heights = torch.tensor([2.0, 1.0])
+    mask = boxes_to_mask(boxes, (3, 3), values=heights, background=-1.0)
+    assert mask.tolist() == [[2., 2., -1.], [2., 1., -1.], [-1., -1., -1.]]
+    binary = boxes_to_mask(boxes, (3, 3))
+    assert binary.dtype == torch.long and int(binary.sum()) == 4
