@@ -1,0 +1,18 @@
+# Copyright (c) mmped contributors. All rights reserved.
+"""INRIA Person dataset."""
+from mmped.registry import DATASETS
+
+from .parsers import parse_inria
+from .pedestrian_det import PedestrianDetDataset
+
+
+@DATASETS.register_module()
+class INRIADataset(PedestrianDetDataset):
+    """INRIA Person (Dalal & Triggs, CVPR 2005): ``ann_file`` is ``Test/annotations`` (or
+    ``Train/annotations``) with PASCAL v1 text files; image paths come from their
+    ``Image filename`` lines (``Test/pos/crop_000001.png``), relative to ``data_prefix.img``
+    (the ``INRIAPerson`` root). Every annotated person is non-ignored (no occlusion labels).
+    Image ids are the annotation file stems (``crop_000001``).
+    """
+
+    parse = staticmethod(parse_inria)
