@@ -1,0 +1,8 @@
+# ResNet-50 multi-label attribute baseline on WIDER-Attribute (person crops, unspecified labels ignored).
+_base_ = [
+    '../_base_/models/par_baseline_r50.py', '../_base_/datasets/wider_attribute.py',
+    '../_base_/schedules/par_sgd_30e.py', '../_base_/default_runtime.py'
+]
+
+model = dict(head=dict(num_classes=14))
+default_hooks = dict(checkpoint=dict(interval=5, save_best='wider_attr/mAP', rule='greater'))

@@ -1,0 +1,8 @@
+# ResNet-50 BNNeck re-ID baseline on CUHK03-NP (labeled boxes).
+_base_ = [
+    '../_base_/models/reid_baseline_r50.py', '../_base_/datasets/cuhk03.py',
+    '../_base_/schedules/reid_adam_120e.py', '../_base_/default_runtime.py'
+]
+
+model = dict(head=dict(num_classes=767))
+default_hooks = dict(checkpoint=dict(interval=20, save_best='reid/mAP', rule='greater'))
