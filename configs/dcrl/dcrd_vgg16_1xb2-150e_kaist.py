@@ -1,0 +1,58 @@
+# DCRD-PDN: the RGB-only student distilled from the frozen DCRL-PDN teacher with all four
+# distillation terms (CLS + BBR + FEA + SEG, last row of Table IV). Training reads the
+# visible + lwir pairs (the teacher needs both); the student sees only the visible channels.
+# Test / deploy the trained student with dcrd-student_vgg16_1xb2-150e_kaist-rgb.py (RGB input).
+_base_ = ['./dcrd-student_vgg16_1xb2-150e_kaist-rgb.py']
+
+# the trained teacher: config and checkpoint. Training refuses to start without a checkpoint:
+#   --cfg-options model.teacher_ckpt=work_dirs/dcrl_vgg16_1xb2-100e_kaist/epoch_100.pth
+teacher_config = '{{ fileDirname }}/dcrl_vgg16_1xb2-100e_kaist.py'
+teacher_ckpt = None
+
+model = dict(
+    type='DistillFasterRCNN',
+    teacher_config=teacher_config,
+    teacher_ckpt=teacher_ckpt,
+    student_channels=(0, 1, 2),
+    # the paired input is normalised once, with the teacher's per-modality statistics
+    data_preprocessor=dict(
+        _delete_=True,
+        type='MultiModalDetDataPreprocessor',
+        mean=[123.675, 116.28, 103.53, 123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375, 58.395, 57.12, 57.375],
+        modality_channels=(3, 3),
+        bgr_to_rgb=True,
+        pad_size_divisor=16),
+    # Eq. (15): 1x1 adaptation 512 -> 1024 (the teacher's two concatenated conv5 maps), rho 0.5
+    loss_feature=dict(
+        type='FeatureHintLoss', student_channels=512, teacher_channels=1024, loss_weight=0.5),
+    # Eq. (16): zeta 0.5; T not given by the paper
+    loss_cls=dict(type='SoftHardCrossEntropyLoss', zeta=0.5, temperature=1.0),
+    # Eq. (17): eps 0.5; margin delta not given by the paper; smooth L1 beta of each stage's
+    # plain loss is 1.0 here (the RPN's plain loss uses 1/9)
+    loss_reg=dict(type='BoundedRegressionLoss', eps=0.5, margin=0.0, beta=1.0),
+    # Eq. (18): xi 0.5
+    loss_seg=dict(type='SegDistillLoss', xi=0.5),
+    distill_stages=('rpn', 'roi'))
+
+# paired pipelines of the KAIST base config (the teacher needs the thermal image)
+train_pipeline = [
+    dict(type='LoadPairedImageFromFile', lwir_channels=3, backend_args={{_base_.backend_args}}),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='Resize', scale={{_base_.img_scale}}, keep_ratio=True),
+    dict(
+        type='PerModalityTransform',
+        modality='visible',
+        transforms=[dict(type='PhotoMetricDistortion')]),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackPairedDetInputs'),
+]
+test_pipeline = [
+    dict(type='LoadPairedImageFromFile', lwir_channels=3, backend_args={{_base_.backend_args}}),
+    dict(type='Resize', scale={{_base_.img_scale}}, keep_ratio=True),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackPairedDetInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader

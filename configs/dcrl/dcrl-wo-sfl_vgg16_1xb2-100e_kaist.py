@@ -1,0 +1,3 @@
+# Table II "CFL w/o SFL": no shared part (alpha = 0), only modality-specific convolutions.
+_base_ = ['./dcrl_vgg16_1xb2-100e_kaist.py']
+model = dict(backbone=dict(cfl=dict(alpha=0.0)))
