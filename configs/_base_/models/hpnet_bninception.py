@@ -1,0 +1,31 @@
+# HydraPlus-Net (Liu et al., ICCV 2017): BN-Inception M-net, complete AF-net (three MDA modules,
+# attention of block i applied to blocks 1..3, L = 8 channels), GAP + FC on the concatenation.
+# `stage` picks the training step (1: M-net, 2: MDA branches, 3: final GAP + FC; see
+# configs/hpnet/README.md); set the head per task (attribute head here, re-ID in the re-ID
+# configs). `in_channels` of the heads is computed by the model.
+model = dict(
+    type='HPNet',
+    backbone=dict(
+        type='BNInception',
+        # ImageNet BN-Inception from a local path (this module's or the Caffe-derived key
+        # layout; the Caffe weights expect BGR 0-255 inputs minus [104, 117, 128], std 1), e.g.
+        # init_cfg=dict(type='Pretrained', checkpoint='checkpoints/bn_inception_imagenet.pth'),
+    ),
+    neck=dict(type='mmpretrain.GlobalAveragePooling'),
+    branches=[
+        dict(att_level=0, target_levels=(0, 1, 2)),
+        dict(att_level=1, target_levels=(0, 1, 2)),
+        dict(att_level=2, target_levels=(0, 1, 2)),
+    ],
+    num_att_channels=8,
+    attention_cfg=dict(norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'),
+                       resize_mode='bilinear'),
+    stage=3,
+    train_branches=None,
+    predict_branch=-1,
+    head=dict(
+        type='MultiLabelAttrHead',
+        num_classes=26,
+        # weighted sigmoid cross-entropy: exp(1 - p) on positives, exp(p) on negatives;
+        # pos_ratio=None: running estimate, or the train split's positive_ratio()
+        loss=dict(type='WeightedBCELoss', mode='exp', pos_ratio=None)))

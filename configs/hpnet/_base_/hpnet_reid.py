@@ -1,0 +1,57 @@
+# Settings shared by the HP-net re-ID configs: the model with the re-ID head (GAP + FC feature,
+# softmax identity loss, L2-normalised feature ranked by cosine distance), 299 x 299 pipelines
+# (inception_v2 input size) and the schedule of every training stage. Stage 3 is active here;
+# the stage-1 / stage-2 configs select theirs (`stage1_*`, `stage2_*`). The paper gives no
+# schedule: SGD, momentum 0.9, weight decay 5e-4, batch 32 (see configs/hpnet/README.md).
+_base_ = ['../../_base_/models/hpnet_bninception.py', '../../_base_/default_runtime.py']
+
+model = dict(
+    stage=3,
+    head=dict(
+        _delete_=True,
+        type='HPNetReIDHead',
+        num_classes=751,
+        feat_dim=512,
+        loss=dict(type='mmpretrain.CrossEntropyLoss', loss_weight=1.0)))
+
+hpnet_meta_keys = ('sample_idx', 'img_path', 'pid', 'camid', 'split')
+hpnet_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='mmpretrain.Resize', scale=(299, 299)),
+    dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='mmpretrain.PackInputs', meta_keys=hpnet_meta_keys),
+]
+hpnet_test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='mmpretrain.Resize', scale=(299, 299)),
+    dict(type='mmpretrain.PackInputs', meta_keys=hpnet_meta_keys),
+]
+
+# stage 3: GAP + FC on the frozen M-net + AF-net features
+optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))
+param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=10,
+                        eta_min=1e-5)]
+train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=2)
+val_cfg = dict()
+test_cfg = dict()
+auto_scale_lr = dict(base_batch_size=32)
+default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=2, save_best='reid/R1',
+                                     rule='greater'))
+
+# stage 1: the M-net alone
+stage1_optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4),
+    clip_grad=dict(max_norm=10.0))
+stage1_param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=5),
+    dict(type='MultiStepLR', by_epoch=True, milestones=[40, 50], gamma=0.1),
+]
+stage1_train_cfg = dict(max_epochs=60, val_interval=10)
+
+# stage 2: MDA branches fine-tuned from the M-net
+stage2_optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.001, momentum=0.9, weight_decay=5e-4),
+    clip_grad=dict(max_norm=10.0))
+stage2_param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=20,
+                               eta_min=1e-6)]
+stage2_train_cfg = dict(max_epochs=20, val_interval=5)

@@ -1,0 +1,9 @@
+# HydraPlus-Net on PETA (35 attributes, partition 0), stage 1: the M-net (BN-Inception + GAP + FC)
+# alone.
+_base_ = './hpnet-stage3_bninception_1xb32-5e_peta.py'
+
+model = dict(stage=1)
+load_from = None
+optim_wrapper = {{_base_.stage1_optim_wrapper}}
+param_scheduler = {{_base_.stage1_param_scheduler}}
+train_cfg = {{_base_.stage1_train_cfg}}

@@ -1,0 +1,9 @@
+# HydraPlus-Net re-ID on CUHK03, classic protocol (labeled boxes, split 0 of 20, 1,367 / 100 ids),
+# stage 1: the M-net alone.
+_base_ = './hpnet-stage3_bninception_1xb32-10e_cuhk03-classic.py'
+
+model = dict(stage=1)
+load_from = None
+optim_wrapper = {{_base_.stage1_optim_wrapper}}
+param_scheduler = {{_base_.stage1_param_scheduler}}
+train_cfg = {{_base_.stage1_train_cfg}}

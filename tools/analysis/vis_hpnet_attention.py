@@ -1,0 +1,140 @@
+# Copyright (c) mmped contributors. All rights reserved.
+"""Draw HydraPlus-Net attention maps on an image: one row per MDA module (attention level),
+one column per attention channel.
+
+Example::
+
+    python tools/analysis/vis_hpnet_attention.py \
+        configs/hpnet/hpnet-stage3_bninception_1xb32-5e_pa100k.py crop.jpg \
+        --checkpoint work_dirs/hpnet-stage3_bninception_1xb32-5e_pa100k/epoch_5.pth \
+        --out attention.png
+"""
+import argparse
+import os.path as osp
+import warnings
+from typing import List, Sequence
+
+import mmcv
+import numpy as np
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config, DictAction
+from mmengine.dataset import Compose, pseudo_collate
+from mmengine.registry import DefaultScope
+from mmengine.runner import load_checkpoint
+
+from mmped.registry import MODELS
+from mmped.utils import register_all_modules
+from mmped.utils.checkpoint import patch_checkpoint_loader
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Visualise HP-net attention maps')
+    parser.add_argument('config', help='HP-net config')
+    parser.add_argument('image', help='pedestrian crop')
+    parser.add_argument('--checkpoint', help='trained checkpoint (random weights if omitted)')
+    parser.add_argument('--out', default='hpnet_attention.png', help='output image')
+    parser.add_argument('--branches', type=int, nargs='+',
+                        help='AF-net branch indices to draw (default: all)')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, as in tools/train.py')
+    return parser.parse_args()
+
+
+def compute_attention(cfg: Config, image: str, checkpoint: str = None,
+                      branches: Sequence[int] = None, device: str = 'cpu'):
+    """Run the test pipeline and the model on one image.
+
+    Args:
+        cfg (Config): HP-net config (its test pipeline prepares the image).
+        image (str): Image path.
+        checkpoint (str, optional): Checkpoint to load.
+        branches (Sequence[int], optional): Branches to evaluate (default all).
+        device (str): Torch device.
+
+    Returns:
+        tuple[np.ndarray, list[tuple[int, np.ndarray]], tuple[int, int]]: The network input
+        as an RGB uint8 image (H, W, 3), per branch its attention level and map
+        (L, H_i, W_i), and the original image size (to draw with its aspect ratio).
+    """
+    register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope', 'mmped')):
+        model_cfg = cfg.model.copy()
+        if 'data_preprocessor' not in model_cfg and cfg.get('data_preprocessor'):
+            model_cfg['data_preprocessor'] = cfg.data_preprocessor
+        model = MODELS.build(model_cfg)
+        if checkpoint:
+            patch_checkpoint_loader()
+            load_checkpoint(model, checkpoint, map_location='cpu')
+        else:
+            warnings.warn('no --checkpoint: drawing the attention of random weights')
+        model.to(device).eval()
+        pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
+        data = pipeline(dict(img_path=image, sample_idx=0))
+    batch = model.data_preprocessor(pseudo_collate([data]), False)
+    num = len(model.af_net)
+    branches = list(range(num)) if branches is None else [b % num for b in branches]
+    with torch.no_grad():
+        _, _, alphas = model.extract_branch_feats(batch['inputs'], branches)
+    shown = data['inputs'].permute(1, 2, 0).numpy()[..., ::-1]  # packed BGR -> RGB
+    levels = [model.af_net[b].att_level for b in branches]
+    ori_hw = tuple(mmcv.imread(image).shape[:2])
+    return np.ascontiguousarray(shown).astype(np.uint8), [
+        (lvl, a[0].cpu().numpy()) for lvl, a in zip(levels, alphas)], ori_hw
+
+
+def draw(image: np.ndarray, maps: List[tuple], out: str, ori_hw: tuple = None) -> None:
+    """Save a grid: per row the image and every attention channel overlaid on it.
+
+    Args:
+        image (np.ndarray): RGB image (H, W, 3) uint8.
+        maps (list[tuple[int, np.ndarray]]): Attention level and map (L, H_i, W_i) per row.
+        out (str): Output image path.
+        ori_hw (tuple[int, int], optional): Original image size; cells are drawn with its
+            aspect ratio (the network input may be resized to a square).
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    h, w = image.shape[:2]
+    aspect = (ori_hw[0] / h) / (ori_hw[1] / w) if ori_hw else 1.0
+    num_l = max(m.shape[0] for _, m in maps)
+    fig, axes = plt.subplots(len(maps), num_l + 1, squeeze=False,
+                             figsize=(1.3 * (num_l + 1), 2.4 * len(maps)))
+    for row, (level, att) in enumerate(maps):
+        up = F.interpolate(torch.from_numpy(att)[None], size=(h, w), mode='bilinear',
+                           align_corners=False)[0].numpy()
+        axes[row, 0].imshow(image, aspect=aspect)
+        axes[row, 0].set_title(f'alpha^{level + 1}', fontsize=8)
+        for ch in range(num_l):
+            ax = axes[row, ch + 1]
+            ax.imshow(image, aspect=aspect)
+            if ch < up.shape[0]:
+                m = up[ch]
+                m = (m - m.min()) / max(float(m.max() - m.min()), 1e-12)
+                ax.imshow(m, cmap='jet', alpha=0.5, vmin=0, vmax=1, aspect=aspect)
+                ax.set_title(f'l={ch + 1} max {att[ch].max():.2g}', fontsize=6)
+        for ax in axes[row]:
+            ax.axis('off')
+    fig.tight_layout()
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def main() -> None:
+    args = parse_args()
+    if not osp.isfile(args.image):
+        raise FileNotFoundError(f'image {args.image} not found')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    image, maps, ori_hw = compute_attention(cfg, args.image, args.checkpoint, args.branches,
+                                            args.device)
+    draw(image, maps, args.out, ori_hw)
+    print(f'attention maps of {len(maps)} MDA modules written to {args.out}')
+
+
+if __name__ == '__main__':
+    main()
