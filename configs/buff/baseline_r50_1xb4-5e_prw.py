@@ -1,0 +1,6 @@
+# Task-joint person-search baseline of BUFF (sec. 4.1) on PRW.
+_base_ = [
+    './_base_/person-search-rcnn_r50_1xb4-5e.py',
+    '../_base_/datasets/prw.py',
+    '../_base_/default_runtime.py',
+]

@@ -1,0 +1,4 @@
+# Table 4, "BUF_c34": bottom-up fusion of levels (3, 4) without FAM.
+_base_ = './baseline_r50_1xb4-5e_cuhk-sysu.py'
+
+model = dict(roi_head=dict(reid_roi_extractor=dict(levels=(3, 4))))

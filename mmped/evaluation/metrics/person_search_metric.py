@@ -1,0 +1,113 @@
+# Copyright (c) mmped contributors. All rights reserved.
+"""mmengine metric wrapper of :mod:`mmped.evaluation.functional.person_search`."""
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
+
+from mmped.evaluation.functional.person_search import eval_detection, eval_person_search
+from mmped.registry import METRICS
+
+
+def _np(value: Any) -> np.ndarray:
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+@METRICS.register_module()
+class PersonSearchMetric(BaseMetric):
+    """Person-search mAP / top-k (CUHK-SYSU and PRW protocols) and detection recall / AP.
+
+    Each test image is one data sample. The model writes ``pred_instances`` (``bboxes`` in the
+    original image, ``scores``, ``reid_feats``) and, for images holding queries, ``query_feats``
+    (Q_i, D) in the order of ``metainfo['queries']`` (a list of dicts with ``bbox``,
+    ``person_id``, ``query_id`` and ``gallery``, written by the dataset). Ground truth comes from
+    ``gt_instances`` (``bboxes`` in original-image pixels, as with mmdet's test pipelines, which
+    load annotations after ``Resize``, and ``person_ids``).
+
+    Args:
+        det_thresh (float): Minimum detection score of gallery detections. Defaults to 0.5.
+        topk (Sequence[int]): CMC ranks. Defaults to (1, 5, 10).
+        cross_camera (bool): PRW variant searching only other cameras. Defaults to False.
+        det_iou_thr (float): IoU of the detection recall / AP. Defaults to 0.5.
+        det_labelled_only (bool): Detection metrics on labelled people only. Defaults to False.
+        collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
+        prefix (str, optional): Metric name prefix. Defaults to ``'person_search'``.
+    """
+
+    default_prefix: Optional[str] = 'person_search'
+
+    def __init__(self,
+                 det_thresh: float = 0.5,
+                 topk: Sequence[int] = (1, 5, 10),
+                 cross_camera: bool = False,
+                 det_iou_thr: float = 0.5,
+                 det_labelled_only: bool = False,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.det_thresh = det_thresh
+        self.topk = tuple(topk)
+        self.cross_camera = cross_camera
+        self.det_iou_thr = det_iou_thr
+        self.det_labelled_only = det_labelled_only
+
+    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
+        """Store gallery detections and query features of a batch.
+
+        Args:
+            data_batch (Any): Unused.
+            data_samples (Sequence[dict]): Model outputs (``DetDataSample.to_dict()``).
+        """
+        for sample in data_samples:
+            pred = sample['pred_instances']
+            gt = sample.get('gt_instances', {})
+            img_id = sample.get('img_path', sample.get('img_id'))
+            record = dict(
+                kind='gallery', img_id=img_id, cam_id=sample.get('cam_id', -1),
+                bboxes=_np(pred['bboxes']).reshape(-1, 4).astype(np.float64),
+                scores=_np(pred['scores']).reshape(-1).astype(np.float64),
+                feats=_np(pred['reid_feats']).astype(np.float32),
+                gt_bboxes=_np(gt.get('bboxes', np.zeros((0, 4)))).reshape(-1, 4).astype(
+                    np.float64),
+                gt_person_ids=_np(gt.get('person_ids', np.zeros(0))).reshape(-1))
+            self.results.append(record)
+            queries = sample.get('queries') or []
+            if queries:
+                feats = _np(sample['query_feats'])
+                if feats.shape[0] != len(queries):
+                    raise ValueError(f'{img_id}: {feats.shape[0]} query features for '
+                                     f'{len(queries)} queries')
+                for q, f in zip(queries, feats):
+                    self.results.append(dict(
+                        kind='query', img_id=img_id, cam_id=sample.get('cam_id', -1),
+                        query_id=q['query_id'], bbox=np.asarray(q['bbox'], dtype=np.float64),
+                        person_id=int(q['person_id']), feat=f.astype(np.float32),
+                        gallery=q.get('gallery'), gallery_bboxes=q.get('gallery_bboxes')))
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Compute mAP, top-k, detection recall and AP over all collected results."""
+        logger = MMLogger.get_current_instance()
+        gallery = [r for r in results if r['kind'] == 'gallery']
+        # galleries of protocol files name images by file name; results carry full paths
+        by_name = {}
+        for g in gallery:
+            by_name.setdefault(str(g['img_id']).replace('\\', '/').split('/')[-1], g['img_id'])
+        queries = sorted((r for r in results if r['kind'] == 'query'),
+                         key=lambda r: r['query_id'])
+        for q in queries:
+            if q['gallery'] is not None:
+                q['gallery'] = [by_name.get(n, n) for n in q['gallery']]
+        search = eval_person_search(gallery, queries, det_thresh=self.det_thresh,
+                                    topk=self.topk, cross_camera=self.cross_camera)
+        det = eval_detection(gallery, det_thresh=self.det_thresh, iou_thr=self.det_iou_thr,
+                             labelled_only=self.det_labelled_only)
+        metrics = {'mAP': search['mAP']}
+        metrics.update({f'top{k}': search[f'top{k}'] for k in self.topk})
+        metrics.update(det_recall=det['recall'], det_ap=det['ap'])
+        logger.info(f'person search: {len(queries)} queries, {len(gallery)} gallery images; '
+                    + ', '.join(f'{k}={v:.4f}' for k, v in metrics.items()))
+        return metrics
