@@ -1,0 +1,4 @@
+# CA-GDFL on KITTI pedestrians at 576 x 1920 (Table IV).
+_base_ = [
+    './_base_/ca-gdfl_vgg16.py', './_base_/kitti_576x1920.py', './_base_/schedule_sgd_12e.py'
+]

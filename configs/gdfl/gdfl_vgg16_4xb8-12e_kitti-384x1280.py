@@ -1,0 +1,4 @@
+# GDFL on KITTI pedestrians at 384 x 1280 (Table IV).
+_base_ = [
+    './_base_/gdfl_vgg16.py', './_base_/kitti_384x1280.py', './_base_/schedule_sgd_12e.py'
+]

@@ -1,0 +1,187 @@
+# Copyright (c) mmped contributors. All rights reserved.
+"""VGG16 converted for single-stage detection (SSD / GDFL style)."""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch.nn as nn
+from mmcv.cnn import build_norm_layer
+from mmengine.model import BaseModule
+from torch import Tensor
+
+from mmped.registry import MODELS
+
+from ..layers import L2Norm
+
+# (name, out_channels) of VGG16's conv layers; 'M' is a 2x2 max-pool
+_VGG16_CFG = (64, 64, 'M', 128, 128, 'M', 256, 256, 256, 'M', 512, 512, 512, 'M', 512, 512, 512)
+_VGG16_NAMES = ('conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1', 'conv3_2', 'conv3_3',
+                'conv4_1', 'conv4_2', 'conv4_3', 'conv5_1', 'conv5_2', 'conv5_3')
+# extra blocks: (1x1 channels, 3x3 stride-2 channels)
+_EXTRA_CFG = ((256, 512), (128, 256), (128, 256), (128, 256))
+_STRIDES = dict(conv3_3=4, conv4_3=8, conv5_3=16, fc7=16, conv6_2=32, conv7_2=64, conv8_2=128,
+                conv9_2=256)
+
+
+@MODELS.register_module()
+class VGG16Det(BaseModule):
+    """VGG16 with fc6 / fc7 as convolutions plus extra stride-2 blocks (GDFL, SSD).
+
+    The ``features`` sequential module has exactly the layout of mmdet's ``SSDVGG`` (and of
+    torchvision's / mmcv's VGG16 for the conv layers: conv1_1 is ``features.0``, conv5_3 is
+    ``features.28``, fc6 ``features.31``, fc7 ``features.33``), so VGG16 checkpoints converted for
+    SSD (e.g. mmdet's ``vgg16_caffe``) load with ``init_cfg=dict(type='Pretrained',
+    checkpoint=LOCAL_PATH)`` and plain torchvision ``vgg16`` checkpoints load their conv layers.
+    pool5 is 3x3 / stride 1 and fc6 a 3x3 conv with dilation 6, so fc7 keeps stride 16. Pools use
+    ``ceil_mode=True``. The extra blocks are ``1x1 conv -> 3x3 stride-2 conv`` pairs named
+    conv6_2, conv7_2 (the two extra layers of the paper) and conv8_2, conv9_2 (the two more used
+    for CityPersons, enabled with ``num_extra_blocks=4``).
+
+    Output strides: conv3_3 4, conv4_3 8, conv5_3 16, fc7 16, conv6_2 32, conv7_2 64,
+    conv8_2 128, conv9_2 256.
+
+    Args:
+        out_layers (Sequence[str]): Names of the returned layers, in this order. Defaults to
+            ``('conv3_3', 'conv4_3', 'conv5_3', 'conv6_2', 'conv7_2')`` (what GDFL's attention
+            neck consumes).
+        num_extra_blocks (int): Extra stride-2 blocks after fc7 (2, or 4 for CityPersons).
+            Defaults to 2.
+        widen_factor (float): Multiplier on every channel width (1.0 is VGG16; the CPU demo and
+            tests use e.g. 0.125). Defaults to 1.0.
+        fc_channels (int): Channels of fc6 / fc7 before ``widen_factor``. Defaults to 1024.
+        l2_norm_scale (float, optional): If set, conv4_3 is L2-normalised with a learned scale
+            initialised to this value before being returned (SSD's choice, kept by GDFL which is
+            initialised from an SSD model; the magnitude of raw conv4_3 activations is otherwise
+            far above the deeper layers'). Defaults to 20.0.
+        frozen_stages (int): Freeze conv stages 1..frozen_stages (0: none). Defaults to 0.
+        norm_cfg (dict, optional): Normalisation after every conv (e.g. ``dict(type='BN')``,
+            a VGG16-BN variant for training from scratch such as the CPU demo; the paper's model
+            has none). With it, the ``features`` indices no longer match VGG16 checkpoints.
+            Defaults to None.
+        init_cfg (dict | list[dict], optional): Initialisation config. Defaults to Xavier on the
+            convs.
+    """
+
+    layer_strides = _STRIDES
+
+    def __init__(self,
+                 out_layers: Sequence[str] = ('conv3_3', 'conv4_3', 'conv5_3', 'conv6_2',
+                                              'conv7_2'),
+                 num_extra_blocks: int = 2,
+                 widen_factor: float = 1.0,
+                 fc_channels: int = 1024,
+                 l2_norm_scale: Optional[float] = 20.0,
+                 frozen_stages: int = 0,
+                 norm_cfg: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(
+            init_cfg=init_cfg or dict(type='Xavier', layer='Conv2d', distribution='uniform'))
+        if not 0 <= num_extra_blocks <= len(_EXTRA_CFG):
+            raise ValueError(f'num_extra_blocks must be in [0, {len(_EXTRA_CFG)}], '
+                             f'got {num_extra_blocks}')
+        available = list(_VGG16_NAMES[6:7] + _VGG16_NAMES[9:10] + _VGG16_NAMES[12:13]) + ['fc7']
+        available += [f'conv{6 + i}_2' for i in range(num_extra_blocks)]
+        unknown = [name for name in out_layers if name not in available]
+        if unknown or not out_layers:
+            raise ValueError(f'out_layers {tuple(out_layers)} must be a non-empty subset of '
+                             f'{available}')
+        self.out_layers = tuple(out_layers)
+        self.frozen_stages = frozen_stages
+
+        def width(c: int) -> int:
+            return max(4, int(round(c * widen_factor)))
+
+        def conv_act(c_in: int, c_out: int, *args, **kwargs) -> List[nn.Module]:
+            conv = [nn.Conv2d(c_in, c_out, *args, **kwargs)]
+            if norm_cfg is not None:
+                conv.append(build_norm_layer(norm_cfg, c_out)[1])
+            return conv + [nn.ReLU(inplace=True)]
+
+        layers: List[nn.Module] = []
+        # feature index of the ReLU closing each named conv
+        self._tap: Dict[str, int] = {}
+        self._stage_ends: List[int] = []
+        in_ch, conv_idx = 3, 0
+        for item in _VGG16_CFG:
+            if item == 'M':
+                self._stage_ends.append(len(layers))
+                layers.append(nn.MaxPool2d(2, 2, ceil_mode=True))
+                continue
+            out_ch = width(item)
+            layers += conv_act(in_ch, out_ch, 3, padding=1)
+            self._tap[_VGG16_NAMES[conv_idx]] = len(layers) - 1
+            in_ch, conv_idx = out_ch, conv_idx + 1
+        self._stage_ends.append(len(layers))
+        fc_ch = width(fc_channels)
+        layers += [nn.MaxPool2d(3, 1, padding=1)] + conv_act(
+            in_ch, fc_ch, 3, padding=6, dilation=6) + conv_act(fc_ch, fc_ch, 1)
+        self._tap['fc7'] = len(layers) - 1
+        self.features = nn.Sequential(*layers)
+        self.channels: Dict[str, int] = {name: width(c) for name, c in zip(
+            _VGG16_NAMES, [c for c in _VGG16_CFG if c != 'M'])}
+        self.channels['fc7'] = fc_ch
+
+        self.extra = nn.ModuleList()
+        in_ch = fc_ch
+        for i in range(num_extra_blocks):
+            mid, out = (width(c) for c in _EXTRA_CFG[i])
+            self.extra.append(nn.Sequential(
+                *conv_act(in_ch, mid, 1), *conv_act(mid, out, 3, stride=2, padding=1)))
+            self.channels[f'conv{6 + i}_2'] = out
+            in_ch = out
+        self.l2_norm = L2Norm(self.channels['conv4_3'], l2_norm_scale) \
+            if l2_norm_scale is not None else None
+        self._last_tap = max(self._tap[name] for name in self.out_layers if name in self._tap) \
+            if any(name in self._tap for name in self.out_layers) else -1
+        self._num_extra_used = max(
+            [int(name[4]) - 5 for name in self.out_layers if name.endswith('_2')], default=0)
+        if self._num_extra_used:
+            self._last_tap = self._tap['fc7']
+
+    @property
+    def out_channels(self) -> Tuple[int, ...]:
+        """tuple[int]: Channels of each returned layer, in ``out_layers`` order."""
+        return tuple(self.channels[name] for name in self.out_layers)
+
+    @property
+    def out_strides(self) -> Tuple[int, ...]:
+        """tuple[int]: Stride (image pixels per cell) of each returned layer."""
+        return tuple(_STRIDES[name] for name in self.out_layers)
+
+    def _freeze_stages(self) -> None:
+        if self.frozen_stages <= 0:
+            return
+        end = self._stage_ends[min(self.frozen_stages, len(self._stage_ends)) - 1]
+        for module in list(self.features)[:end]:
+            module.eval()
+            for param in module.parameters():
+                param.requires_grad = False
+
+    def train(self, mode: bool = True) -> 'VGG16Det':
+        """Set train mode, keeping frozen stages in eval mode."""
+        super().train(mode)
+        self._freeze_stages()
+        return self
+
+    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """Run the network.
+
+        Args:
+            x (Tensor): Images of shape (N, 3, H, W).
+
+        Returns:
+            tuple[Tensor]: One map per name in ``out_layers``, layer ``l`` of shape
+            (N, C_l, ceil(H / s_l), ceil(W / s_l)) with stride ``s_l`` (see ``out_strides``).
+        """
+        taps = {idx: name for name, idx in self._tap.items() if name in self.out_layers}
+        found: Dict[str, Tensor] = {}
+        for idx, layer in enumerate(self.features):
+            if idx > self._last_tap:
+                break
+            x = layer(x)
+            if idx in taps:
+                found[taps[idx]] = x
+        for i in range(self._num_extra_used):
+            x = self.extra[i](x)
+            found[f'conv{6 + i}_2'] = x
+        if self.l2_norm is not None and 'conv4_3' in found:
+            found['conv4_3'] = self.l2_norm(found['conv4_3'])
+        return tuple(found[name] for name in self.out_layers)
