@@ -14,8 +14,11 @@ test: env
 lint: env
 	$(PYTHON_ENV) -m ruff check .
 
+# main job: GDFL trained on a generated CityPersons-format dataset, evaluated with the real
+# CityPersons miss-rate protocol; results and images in ./demo_out
 demo: env
 	$(PYTHON_ENV) -m mmped.utils.collect_env
+	$(PYTHON_ENV) demo/gdfl_demo.py --out-dir demo_out
 
 clean-env:
 	rm -rf .venv mmped/.mim

@@ -13,6 +13,8 @@ def _env() -> dict:
     # keep subprocesses light on the 2-core CI machine
     env.setdefault('OMP_NUM_THREADS', '1')
     env.setdefault('MKL_NUM_THREADS', '1')
+    # let subprocesses cache compiled modules: every mim call imports torch + mmdet + mmped
+    env.pop('PYTHONDONTWRITEBYTECODE', None)
     return env
 
 
