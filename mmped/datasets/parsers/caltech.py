@@ -288,18 +288,23 @@ def load_caltech_results(path: PathLike, gt_images: Sequence[ImageRecord]) -> di
     for file in sorted(root.rglob('*.txt')):
         rel = file.relative_to(root).with_suffix('').as_posix()
         lines = [ln.replace(',', ' ').split() for ln in read_lines(file)]
-        try:
-            arr = np.asarray([[float(v) for v in ln] for ln in lines if ln], dtype=np.float64)
-        except ValueError:
-            raise parse_error(file, 'rows', 'values', 'not numeric') from None
         m = re.search(r'(set\d\d)/(V\d\d\d)(?:/I(\d+))?$', rel)
         if m is None:
             raise parse_error(file, 'path', 'name', 'expected setXX/VYYY.txt or setXX/VYYY/I*.txt')
+        ncols = 5 if m.group(3) is not None else 6
+        for k, ln in enumerate(lines, start=1):
+            if ln and len(ln) != ncols:  # never reshape rows of another width into garbage
+                raise parse_error(file, f'line {k}', 'columns',
+                                  f'expected {ncols} values, got {len(ln)}')
+        rows_txt = [ln for ln in lines if ln]
+        try:
+            arr = np.asarray([[float(v) for v in ln] for ln in rows_txt],
+                             dtype=np.float64).reshape(-1, ncols)
+        except ValueError:
+            raise parse_error(file, 'rows', 'values', 'not numeric') from None
         if m.group(3) is not None:  # per-frame file
-            arr = arr.reshape(-1, 5)
             add(caltech_frame_name(m.group(1), m.group(2), int(m.group(3))), arr, file)
         else:
-            arr = arr.reshape(-1, 6)
             for f in np.unique(arr[:, 0]).astype(int).tolist():
                 add(caltech_frame_name(m.group(1), m.group(2), f - 1), arr[arr[:, 0] == f, 1:],
                     file)

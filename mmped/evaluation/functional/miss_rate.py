@@ -540,5 +540,10 @@ def summarize_miss_rate(results: Mapping[str, MRResult],
         if mr4:
             out[f'{name}_MR-4'] = res.mr4 * 100
     if protocol.recall_key and results:
-        out[protocol.recall_key] = next(iter(results.values())).recall * 100
+        # the recall of the preset's first setup (KAIST ``recall-all`` = Reasonable-all);
+        # not reported when that setup was not evaluated (e.g. ``setups=['Reasonable-day']``)
+        preset = MR_PROTOCOLS.get(protocol.name)
+        first = preset.setups[0].name if preset is not None else next(iter(results))
+        if first in results:
+            out[protocol.recall_key] = results[first].recall * 100
     return out
