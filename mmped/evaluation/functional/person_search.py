@@ -20,6 +20,9 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
+# float32 elements of one block of query-to-detection similarities (128 MB)
+_SIM_BLOCK_ELEMENTS = 1 << 25
+
 
 def average_precision(y_true: np.ndarray, y_score: np.ndarray) -> float:
     """Area under the step precision-recall curve (the definition of scikit-learn).
@@ -175,7 +178,17 @@ def eval_person_search(gallery: Sequence[dict],
     aps = np.zeros(len(queries))
     hits = np.zeros((len(queries), len(topk)))
     recalls = np.zeros(len(queries))
+    # similarities of a chunk of queries to every kept detection in one matrix product (a
+    # per-query gather of the detection features would copy them once per query)
+    num_dets = gal.feats.shape[0]
+    chunk = max(1, _SIM_BLOCK_ELEMENTS // max(1, num_dets))
+    block = np.zeros((0, num_dets), dtype=np.float32)
     for qi, query in enumerate(queries):
+        if qi % chunk == 0:
+            q_feats = np.stack([np.asarray(q['feat'], dtype=np.float32).reshape(-1)
+                                for q in queries[qi:qi + chunk]])
+            block = q_feats @ gal.feats.T if num_dets else \
+                np.zeros((len(q_feats), 0), dtype=np.float32)
         q_img = gal.index.get(query['img_id'], -1)
         if query.get('gallery') is not None:
             try:
@@ -193,7 +206,6 @@ def eval_person_search(gallery: Sequence[dict],
                 mask &= gal.cams != query.get('cam_id', -1)
             images = np.nonzero(mask)[0]
         pid = query['person_id']
-        q_feat = np.asarray(query['feat'], dtype=np.float32).reshape(-1)
 
         # gallery images containing the target (one target box per image)
         if query.get('gallery_bboxes') is not None:
@@ -211,7 +223,7 @@ def eval_person_search(gallery: Sequence[dict],
         num_targets = t_imgs.size
 
         det = gal.det_indices(images)
-        sims = (gal.feats[det] @ q_feat).astype(np.float64) if det.size else np.zeros(0)
+        sims = block[qi % chunk][det].astype(np.float64)
         y_true = np.zeros(det.size)
         if det.size and num_targets:
             slot = np.full(num_images, -1, dtype=np.int64)

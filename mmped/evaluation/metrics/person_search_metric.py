@@ -66,6 +66,8 @@ class PersonSearchMetric(BaseMetric):
             pred = sample['pred_instances']
             gt = sample.get('gt_instances', {})
             img_id = sample.get('img_path', sample.get('img_id'))
+            # exactly one result per data sample (its queries nested): mmengine truncates the
+            # collected results to the dataset length and interleaves them across ranks
             record = dict(
                 kind='gallery', img_id=img_id, cam_id=sample.get('cam_id', -1),
                 bboxes=_np(pred['bboxes']).reshape(-1, 4).astype(np.float64),
@@ -73,8 +75,8 @@ class PersonSearchMetric(BaseMetric):
                 feats=_np(pred['reid_feats']).astype(np.float32),
                 gt_bboxes=_np(gt.get('bboxes', np.zeros((0, 4)))).reshape(-1, 4).astype(
                     np.float64),
-                gt_person_ids=_np(gt.get('person_ids', np.zeros(0))).reshape(-1))
-            self.results.append(record)
+                gt_person_ids=_np(gt.get('person_ids', np.zeros(0))).reshape(-1),
+                queries=[])
             queries = sample.get('queries') or []
             if queries:
                 feats = _np(sample['query_feats'])
@@ -82,21 +84,22 @@ class PersonSearchMetric(BaseMetric):
                     raise ValueError(f'{img_id}: {feats.shape[0]} query features for '
                                      f'{len(queries)} queries')
                 for q, f in zip(queries, feats):
-                    self.results.append(dict(
+                    record['queries'].append(dict(
                         kind='query', img_id=img_id, cam_id=sample.get('cam_id', -1),
                         query_id=q['query_id'], bbox=np.asarray(q['bbox'], dtype=np.float64),
                         person_id=int(q['person_id']), feat=f.astype(np.float32),
                         gallery=q.get('gallery'), gallery_bboxes=q.get('gallery_bboxes')))
+            self.results.append(record)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Compute mAP, top-k, detection recall and AP over all collected results."""
         logger = MMLogger.get_current_instance()
-        gallery = [r for r in results if r['kind'] == 'gallery']
+        gallery = list(results)
         # galleries of protocol files name images by file name; results carry full paths
         by_name = {}
         for g in gallery:
             by_name.setdefault(str(g['img_id']).replace('\\', '/').split('/')[-1], g['img_id'])
-        queries = sorted((r for r in results if r['kind'] == 'query'),
+        queries = sorted((dict(q) for r in results for q in r['queries']),
                          key=lambda r: r['query_id'])
         for q in queries:
             if q['gallery'] is not None:
