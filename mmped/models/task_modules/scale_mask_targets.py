@@ -23,7 +23,8 @@ class ScaleMaskTargets:
       ``1 + #(thresholds <= box height)``; GDFL uses ``(120, )`` (small < 120 px <= large, so
       ``S_c = 2``), ``()`` gives a single foreground class (Table VII "single scale attention").
     - ``height_ranges`` (CA-GDFL, Table II): one binary map per detection layer ``j``; a
-      pedestrian is foreground (label 1) of layer ``j`` when ``lo_j <= h <= hi_j``. Pedestrians
+      pedestrian is foreground (label 1) of layer ``j`` when ``lo_j <= round(h) <= hi_j`` (the
+      height rounded to whole pixels, so that integer ranges leave no gap). Pedestrians
       outside the range are, with ``out_of_range='ignore'`` (the paper's eq. 8), excluded from
       the loss (weight 0), or, with ``out_of_range='background'`` (the "standard
       instance-sensitive weight" variant of the ablation), labelled background.
@@ -108,7 +109,10 @@ class ScaleMaskTargets:
 
         lo = pix_h.new_tensor([r[0] for r in self.height_ranges])[:, None, None]
         hi = pix_h.new_tensor([r[1] for r in self.height_ranges])[:, None, None]
-        in_range = fg[None] & (pix_h[None] >= lo) & (pix_h[None] <= hi)  # (L, H, W)
+        # whole-pixel heights for the range test: Table II's integer ranges ({30, 89},
+        # {90, 169}...) then tile the height axis, a 89.6 px box is not left out of every layer
+        h_px = torch.round(pix_h)[None]
+        in_range = fg[None] & (h_px >= lo) & (h_px <= hi)  # (L, H, W)
         labels = in_range.long()
         heights = torch.where(in_range, pix_h[None], torch.zeros_like(pix_h)[None])
         valid_l = valid[None].expand_as(in_range)
