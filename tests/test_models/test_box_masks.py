@@ -42,3 +42,28 @@ def test_boxes_to_mask_values_and_background():
     assert mask.tolist() == [[2., 2., -1.], [2., 1., -1.], [-1., -1., -1.]]
     binary = boxes_to_mask(boxes, (3, 3))
     assert binary.dtype == torch.long and int(binary.sum()) == 4
+
+
+def test_index_map_matches_the_centre_rule_on_random_boxes():
+    # brute force over every (box, cell) pair: centre inside, smallest area, then lower index
+    gen = torch.Generator().manual_seed(0)
+    xy = torch.rand(25, 2, generator=gen) * 90 - 10
+    wh = torch.rand(25, 2, generator=gen) * 40
+    boxes = torch.cat([xy, xy + wh], dim=1)
+    boxes[3] = boxes[7]  # an exact duplicate: the lower index wins
+    for stride in (1.0, 4.0, 2.5):
+        h, w = int(80 / stride), int(96 / stride)
+        owner = box_index_map(boxes, (h, w), stride=stride)
+        cy = (torch.arange(h) + 0.5) * stride
+        cx = (torch.arange(w) + 0.5) * stride
+        inside = ((cy[None, :, None] >= boxes[:, 1, None, None])
+                  & (cy[None, :, None] < boxes[:, 3, None, None])
+                  & (cx[None, None, :] >= boxes[:, 0, None, None])
+                  & (cx[None, None, :] < boxes[:, 2, None, None]))
+        areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        key = torch.where(inside, areas[:, None, None] * 1000 + torch.arange(25)[:, None, None],
+                          torch.tensor(float('inf')))
+        best = key.argmin(0)
+        expected = torch.where(inside.any(0), best, torch.tensor(-1))
+        assert torch.equal(owner, expected), stride
+        assert not (owner == 7).any()

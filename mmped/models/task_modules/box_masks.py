@@ -32,24 +32,27 @@ def box_index_map(boxes: Tensor, out_shape: Sequence[int], stride: float = 1.0) 
     """
     height, width = int(out_shape[0]), int(out_shape[1])
     device = boxes.device
+    owner = torch.full((height, width), -1, dtype=torch.long, device=device)
     if boxes.numel() == 0:
-        return torch.full((height, width), -1, dtype=torch.long, device=device)
+        return owner
     boxes = boxes.float()
     cy = (torch.arange(height, device=device, dtype=torch.float32) + 0.5) * stride
     cx = (torch.arange(width, device=device, dtype=torch.float32) + 0.5) * stride
-    in_rows = (cy[None] >= boxes[:, 1:2]) & (cy[None] < boxes[:, 3:4])  # (N, H)
-    in_cols = (cx[None] >= boxes[:, 0:1]) & (cx[None] < boxes[:, 2:3])  # (N, W)
-    inside = in_rows[:, :, None] & in_cols[:, None, :]  # (N, H, W)
+    # each box covers the cell range [start, end) on each axis: the first centre >= x1 up to
+    # the first centre >= x2 (the same comparisons as ``x1 <= cx < x2``)
+    x_start = torch.searchsorted(cx, boxes[:, 0].contiguous()).tolist()
+    x_end = torch.searchsorted(cx, boxes[:, 2].contiguous()).tolist()
+    y_start = torch.searchsorted(cy, boxes[:, 1].contiguous()).tolist()
+    y_end = torch.searchsorted(cy, boxes[:, 3].contiguous()).tolist()
 
     areas = (boxes[:, 2] - boxes[:, 0]).clamp(min=0) * (boxes[:, 3] - boxes[:, 1]).clamp(min=0)
-    # priority: smaller area first, then lower index (stable sort)
-    order = torch.sort(areas, stable=True).indices
-    rank = torch.empty_like(order)
-    rank[order] = torch.arange(order.numel(), device=device)
-    # cells outside a box get a rank larger than any real one
-    masked_rank = torch.where(inside, rank[:, None, None], rank.new_tensor(order.numel()))
-    best_rank, owner = masked_rank.min(dim=0)
-    return torch.where(best_rank < order.numel(), owner, owner.new_tensor(-1))
+    # priority: smaller area first, then lower index; paint the lowest priority first so the
+    # winner of every overlap is painted last. One slice write per box (never per pixel):
+    # memory stays O(H * W) where a (N, H, W) broadcast needs N times more.
+    order = torch.sort(areas, stable=True).indices.flip(0).tolist()
+    for i in order:
+        owner[y_start[i]:y_end[i], x_start[i]:x_end[i]] = i
+    return owner
 
 
 def boxes_to_mask(boxes: Tensor,
