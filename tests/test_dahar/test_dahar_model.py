@@ -92,14 +92,20 @@ def test_unspecified_labels_as_negatives_when_not_ignored(build):
     assert 'gt_valid' in samples[1] and not samples[1].gt_valid[1]  # inputs untouched
 
 
-def test_prediction_averages_main_and_side_probabilities(build):
+def test_prediction_averages_main_and_side_logits(build):
+    # issue 8: "Main-net and side-branch logits averaged at inference"
     model = build().eval()
     x = torch.randn(3, 3, 64, 64)
     with torch.no_grad():
+        # logits far from 0, where the sigmoid is not linear
+        model.head.fc.bias.copy_(torch.linspace(-3, 3, model.head.fc.bias.numel()))
         main, side = model(x, mode='tensor')
         preds = model(x, _samples(3), mode='predict')
-    expected = (main.sigmoid() + side.sigmoid()) / 2
-    torch.testing.assert_close(torch.stack([p.pred_score for p in preds]), expected)
+    expected = ((main + side) / 2).sigmoid()
+    got = torch.stack([p.pred_score for p in preds])
+    torch.testing.assert_close(got, expected)
+    # the test can tell logit from probability averaging on these inputs
+    assert not torch.allclose(got, (main.sigmoid() + side.sigmoid()) / 2, atol=1e-6)
     for p, e in zip(preds, expected):
         assert p.pred_label.tolist() == torch.where(e > 0.5)[0].tolist()
     for fusion, ref in (('main', main.sigmoid()), ('side', side.sigmoid())):
@@ -118,7 +124,7 @@ def test_five_crop_test_averages_the_five_crops(build):
         per_crop = []
         for y, x0 in boxes:
             main, side = model(x[..., y:y + 48, x0:x0 + 48], mode='tensor')
-            per_crop.append((main.sigmoid() + side.sigmoid()) / 2)
+            per_crop.append(((main + side) / 2).sigmoid())
     torch.testing.assert_close(got, torch.stack(per_crop).mean(0))
     model.test_cfg['five_crop'] = None
     with torch.no_grad():
@@ -165,7 +171,7 @@ def test_overfits_a_tiny_batch(build):
     with torch.no_grad():
         main, side = model(x, mode='tensor')
         mask = model.forward_branches(x)['side']['mask_logits'].sigmoid()[:, 0]
-    pred = ((main.sigmoid() + side.sigmoid()) / 2 > 0.5).float()
+    pred = (((main + side) / 2).sigmoid() > 0.5).float()
     assert torch.equal(pred[valid], gt[valid])
     person = torch.zeros(4, 4, dtype=torch.bool)
     person[1:, 1:3] = True  # the person cells of the 4 x 4 mask

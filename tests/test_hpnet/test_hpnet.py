@@ -163,6 +163,13 @@ def test_stage2_from_stage1_checkpoint_reproduces_mnet(tmp_path: Path, images):
     converter.convert(Config.fromfile(cfg_path), str(ckpt), str(out))
     with pytest.raises(FileExistsError):
         converter.convert(Config.fromfile(cfg_path), str(ckpt), str(out))
+    # load_from overrides the runner's init_weights(): the converter's output must hold the
+    # heads' configured N(0, 0.01) init (PyTorch's default Linear init has std 0.029 here)
+    state = torch.load(out, map_location='cpu')['state_dict']
+    head_weights = [v for k, v in state.items()
+                    if k.startswith('branch_heads.') and k.endswith('fc.weight')]
+    assert len(head_weights) == 3
+    assert all(0.005 < float(w.std()) < 0.015 for w in head_weights)
 
     stage2 = build_tiny_hpnet(stage=2)
     load_checkpoint(stage2, str(out), map_location='cpu')

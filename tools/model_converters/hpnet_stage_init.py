@@ -59,6 +59,9 @@ def convert(config: Config, checkpoint: str, out: str) -> None:
         model = MODELS.build(model_cfg)
     if not hasattr(model, 'init_af_net_from_mnet'):
         raise TypeError(f'{type(model).__name__} is not an HP-net model')
+    # the attention modules and branch heads start from their configured init_cfg (e.g. the
+    # heads' N(0, 0.01)): `load_from` restores this file after the runner's init_weights()
+    model.init_weights()
     print(f'[2/4] loading the M-net from {checkpoint}')
     ckpt = load_local_checkpoint(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None

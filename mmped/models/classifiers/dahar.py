@@ -28,13 +28,14 @@ class DAHAR(PedImageClassifier):
     (:class:`~mmped.models.heads.MaskedAttentionHead`), trained with ``side_loss`` plus the
     person-mask loss on samples carrying a ``gt_seg_map`` (1 = target person).
 
-    Inference: ``test_cfg['score_fusion']`` ``'mean'`` (default) averages the sigmoid
-    probabilities of the two branches (the paper averages "predictions"; averaging
-    probabilities rather than logits keeps each branch's calibration), ``'main'`` / ``'side'``
-    report one branch. ``test_cfg['five_crop']=dict(crop_size=224)`` (an int or ``(w, h)``)
-    averages the probabilities over the four corner and the centre crops of each input (the
-    paper's "five-crop evaluation" of 224 crops from the 256 x 256 test input); the same is
-    available as test-time augmentation with :class:`~mmped.datasets.transforms.FiveCrop`.
+    Inference: ``test_cfg['score_fusion']`` ``'mean'`` (default) averages the logits of the
+    two branches and applies the sigmoid to the mean (the issue's "main-net and side-branch
+    logits averaged"; SRN, which Da-HAR builds on, also averages the pre-sigmoid confidences),
+    ``'main'`` / ``'side'`` report one branch. ``test_cfg['five_crop']=dict(crop_size=224)``
+    (an int or ``(w, h)``) averages the probabilities over the four corner and the centre
+    crops of each input (the paper's "five-crop evaluation" of 224 crops from the 256 x 256
+    test input); the same is available as test-time augmentation with
+    :class:`~mmped.datasets.transforms.FiveCrop`.
 
     Args:
         backbone (dict): Backbone config; must expose mmpretrain ResNet's ``res_layers`` and
@@ -263,11 +264,11 @@ class DAHAR(PedImageClassifier):
         """Fused attribute probabilities (N, K) of one view."""
         out = self.forward_branches(inputs)
         fusion = self.test_cfg['score_fusion']
-        main = out['main_logits'].sigmoid()
+        main = out['main_logits']
         if fusion == 'main':
-            return main
-        side = out['side']['logits'].sigmoid()
-        return side if fusion == 'side' else (main + side) / 2
+            return main.sigmoid()
+        side = out['side']['logits']
+        return side.sigmoid() if fusion == 'side' else ((main + side) / 2).sigmoid()
 
     def predict_scores(self, inputs: Tensor) -> Tensor:
         """Attribute probabilities (N, K), five-crop averaged when ``test_cfg`` asks.
