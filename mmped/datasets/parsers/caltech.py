@@ -26,7 +26,7 @@ from .common import (
     bbgt_vis_ratio,
     check_box,
     gc_paused,
-    load_json,
+    load_coco_json,
     make_instance,
     parse_error,
     read_lines,
@@ -159,10 +159,7 @@ def parse_caltech_json(path: PathLike) -> List[ImageRecord]:
         (else ``inf``). Heights are the box heights, as in the toolbox (some community
         jsons store the image height in an annotation ``height`` field).
     """
-    data = load_json(path)
-    for key in ('images', 'annotations'):
-        if key not in data:
-            raise parse_error(path, 'top level', key, 'missing')
+    data = load_coco_json(path)
     records, by_id = [], {}
     for i, img in enumerate(data['images']):
         if 'id' not in img or 'file_name' not in img:

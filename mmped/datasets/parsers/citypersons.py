@@ -25,7 +25,7 @@ from .common import (
     PathLike,
     check_box,
     gc_paused,
-    load_json,
+    load_coco_json,
     make_instance,
     parse_error,
     to_float,
@@ -71,10 +71,7 @@ def parse_citypersons_json(path: PathLike) -> List[ImageRecord]:
         list[dict]: Image records (see ``docs/det_benchmarks.md``) in the file's image order;
         ``img_id`` is the json ``id``; ``file_name`` is ``<city>/<im_name>``.
     """
-    data = load_json(path)
-    for key in ('images', 'annotations'):
-        if key not in data:
-            raise parse_error(path, 'top level', key, 'missing')
+    data = load_coco_json(path)
     records, by_id = [], {}
     for i, img in enumerate(data['images']):
         name = img.get('im_name', img.get('file_name'))

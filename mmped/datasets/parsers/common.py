@@ -112,6 +112,22 @@ def load_json(path: PathLike):
         return json.load(f)
 
 
+def load_coco_json(path: PathLike) -> dict:
+    """Load a COCO-style annotation json and check its ``images`` / ``annotations`` lists.
+
+    Args:
+        path (str | Path): The json file.
+
+    Returns:
+        dict: The decoded document.
+    """
+    data = load_json(path)
+    for key in ('images', 'annotations'):
+        if key not in data:
+            raise parse_error(path, 'top level', key, 'missing')
+    return data
+
+
 def parse_error(path: PathLike, record: Any, field: str, detail: str) -> ValueError:
     """Build the error raised on malformed input (names file, record and field).
 

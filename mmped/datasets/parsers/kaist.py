@@ -26,7 +26,7 @@ from .common import (
     bbgt_vis_ratio,
     check_box,
     gc_paused,
-    load_json,
+    load_coco_json,
     make_instance,
     parse_error,
     read_lines,
@@ -72,10 +72,7 @@ def parse_kaist_json(path: PathLike) -> List[ImageRecord]:
         ``im_name``, ``condition`` day/night); instances carry ``occlusion`` and the json
         ``height``; ``vis_ratio`` is ``inf`` (not annotated).
     """
-    data = load_json(path)
-    for key in ('images', 'annotations'):
-        if key not in data:
-            raise parse_error(path, 'top level', key, 'missing')
+    data = load_coco_json(path)
     cats = {c['id']: c['name'] for c in data.get('categories', [])} or _CATEGORY_NAMES
     records, by_id = [], {}
     for i, img in enumerate(data['images']):
