@@ -5,7 +5,8 @@ import mmdet
 import mmengine
 from mmengine.utils import digit_version
 
-from .utils.checkpoint import patch_checkpoint_loader
+from .utils.checkpoint import register_checkpoint_loaders
+from .utils.fileio import register_atomic_local_backend
 from .version import __version__, version_info
 
 # (package, installed version, minimum inclusive, maximum exclusive)
@@ -28,6 +29,7 @@ def _check_versions() -> None:
 
 
 _check_versions()
-patch_checkpoint_loader()
+register_checkpoint_loaders()
+register_atomic_local_backend()
 
 __all__ = ['__version__', 'version_info']

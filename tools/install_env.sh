@@ -8,8 +8,10 @@
 #   2. torch + torchvision together (requirements/torch.txt),
 #   3. mmcv 2.1.0 with compiled ops: from a prebuilt wheel in $MMPED_WHEELS (default
 #      ../shared/wheels) when one is there, otherwise built from source (~13 min on 2 cores),
-#   4. the OpenMMLab stack, openmim, test tools and mmped itself in editable mode,
-# and ends with a check that every package imports together.
+#   4. the OpenMMLab stack, openmim, test tools and mmped itself in editable mode, with
+#      site-packages/mmped linked to the checkout so that `mim train|test|run mmped` works from
+#      any directory (python -m mmped.utils.editable_install),
+# and ends with a check that every package imports together and that mim finds mmped's tools.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,6 +36,14 @@ from mmcv.ops import nms as mmcv_nms  # noqa: F401  (compiled ops present)
 import mmengine, mmdet, mmpretrain, mim  # noqa: F401
 import mmped  # noqa: F401
 PY
+    # mim must find the tools and configs from any working directory (not only the checkout)
+    (cd / && "$VENV/bin/python" -P - <<'PY'
+import os.path as osp
+from mim.utils import get_installed_path
+root = get_installed_path('mmped')
+assert osp.isfile(osp.join(root, '.mim', 'tools', 'train.py')), f'mim finds no tools in {root}'
+PY
+    )
 }
 
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$(fingerprint)" ]] && check_imports 2>/dev/null; then
@@ -77,6 +87,9 @@ log "installing the OpenMMLab stack, openmim and test tools"
 "${UV[@]}" --no-deps openmim==0.3.9
 "${UV[@]}" $(grep -v -e '^#' -e '^openmim' -e '^$' "$REQ/mim.txt")
 "${UV[@]}" --no-deps -e "$ROOT"
+# openmim looks for site-packages/mmped/.mim, which a PEP 660 editable install lacks: link it
+# (-P: resolve mmped through the install, not through the current directory)
+(cd / && "$VENV/bin/python" -P -m mmped.utils.editable_install)
 
 check_imports
 fingerprint > "$STAMP"

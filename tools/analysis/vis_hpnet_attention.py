@@ -25,7 +25,6 @@ from mmengine.runner import load_checkpoint
 
 from mmped.registry import MODELS
 from mmped.utils import register_all_modules
-from mmped.utils.checkpoint import patch_checkpoint_loader
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,7 +64,6 @@ def compute_attention(cfg: Config, image: str, checkpoint: str = None,
             model_cfg['data_preprocessor'] = cfg.data_preprocessor
         model = MODELS.build(model_cfg)
         if checkpoint:
-            patch_checkpoint_loader()
             load_checkpoint(model, checkpoint, map_location='cpu')
         else:
             warnings.warn('no --checkpoint: drawing the attention of random weights')

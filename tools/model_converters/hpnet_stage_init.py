@@ -25,7 +25,7 @@ from mmengine.registry import DefaultScope
 
 from mmped.registry import MODELS
 from mmped.utils import register_all_modules
-from mmped.utils.checkpoint import load_local_checkpoint
+from mmped.utils.checkpoint import load_from_local
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,7 +63,7 @@ def convert(config: Config, checkpoint: str, out: str) -> None:
     # heads' N(0, 0.01)): `load_from` restores this file after the runner's init_weights()
     model.init_weights()
     print(f'[2/4] loading the M-net from {checkpoint}')
-    ckpt = load_local_checkpoint(checkpoint, map_location='cpu')
+    ckpt = load_from_local(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else None
     if not isinstance(state, dict):
         raise ValueError(f'{checkpoint}: no state_dict found')

@@ -31,7 +31,6 @@ from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmped.registry import MODELS
-from mmped.utils.checkpoint import patch_checkpoint_loader
 
 # One inception module: (name, #1x1, #3x3 reduce, #3x3, #double-3x3 reduce, #double-3x3,
 # pool type, pool projection (0: pass-through), stride). #1x1 == 0 drops that path.
@@ -251,7 +250,6 @@ class BNInception(BaseModule):
         """Initialise; a ``Pretrained`` init_cfg with a Caffe-layout checkpoint is converted."""
         cfg = self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            patch_checkpoint_loader()
             ckpt = _load_checkpoint(cfg['checkpoint'], map_location='cpu')
             state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
             prefix = cfg.get('prefix')
