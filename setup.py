@@ -98,10 +98,11 @@ if __name__ == '__main__':
         ],
         license='Apache License 2.0',
         install_requires=parse_requirements('requirements/mminstall.txt')
-        + ['numpy', 'scipy', 'pycocotools', 'matplotlib'],
+        + parse_requirements('requirements/install.txt'),
         extras_require={
             'tests': parse_requirements('requirements/tests.txt'),
             'mim': parse_requirements('requirements/mim.txt'),
+            'tensorboard': parse_requirements('requirements/optional.txt'),
         },
         zip_safe=False,
     )

@@ -7,6 +7,7 @@ from mmengine.utils import digit_version
 
 from .utils.checkpoint import register_checkpoint_loaders
 from .utils.fileio import register_atomic_local_backend
+from .utils.setup_env import register_config_package
 from .version import __version__, version_info
 
 # (package, installed version, minimum inclusive, maximum exclusive)
@@ -31,5 +32,6 @@ def _check_versions() -> None:
 _check_versions()
 register_checkpoint_loaders()
 register_atomic_local_backend()
+register_config_package()
 
 __all__ = ['__version__', 'version_info']

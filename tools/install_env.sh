@@ -83,7 +83,8 @@ if ! "$VENV/bin/python" -c 'import mmcv.ops' 2>/dev/null; then
 fi
 
 log "installing the OpenMMLab stack, openmim and test tools"
-"${UV[@]}" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" -r "$REQ/torch.txt" -r "$REQ/build.txt"
+"${UV[@]}" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" -r "$REQ/optional.txt" \
+    -r "$REQ/torch.txt" -r "$REQ/build.txt"
 "${UV[@]}" --no-deps openmim==0.3.9
 "${UV[@]}" $(grep -v -e '^#' -e '^openmim' -e '^$' "$REQ/mim.txt")
 "${UV[@]}" --no-deps -e "$ROOT"

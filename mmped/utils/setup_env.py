@@ -3,6 +3,7 @@ import datetime
 import warnings
 
 from mmengine import DefaultScope
+from mmengine.config.utils import MODULE2PACKAGE
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
@@ -40,3 +41,13 @@ def register_all_modules(init_default_scope: bool = True) -> None:
         # avoid name conflict
         new_instance_name = f'mmped-{datetime.datetime.now()}'
         DefaultScope.get_instance(new_instance_name, scope_name='mmped')
+
+
+def register_config_package() -> None:
+    """Let configs inherit mmped's configs with ``_base_ = 'mmped::<paper>/<config>.py'``.
+
+    mmengine resolves ``pkg::`` bases only for the packages listed in its ``MODULE2PACKAGE``;
+    this adds mmped (found through its installed ``mmped/.mim/configs``). Called by
+    ``import mmped``.
+    """
+    MODULE2PACKAGE.setdefault('mmped', 'mmped')

@@ -47,15 +47,21 @@ def test_tool_help_exits_zero_with_mmdet_flags(tool):
         assert '--resume' in out.stdout and '--amp' in out.stdout
 
 
-def test_train_accepts_local_rank_spellings(tmp_path):
-    # torch.distributed.launch passes `--local-rank=N`; older launchers `--local_rank N`
-    code = ('import sys; sys.argv = ["train.py", "cfg.py", "--local-rank=3"];'
-            'sys.path.insert(0, "tools"); import train; a = train.parse_args();'
-            'print(a.local_rank)')
+@pytest.mark.parametrize('tool', ['train', 'test'])
+@pytest.mark.parametrize('spelling', [['--local-rank=3'], ['--local_rank', '3'],
+                                      ['--local-rank', '3'], ['--local_rank=3']])
+def test_tools_accept_every_local_rank_spelling(tool, spelling):
+    # torch.distributed.launch passes `--local-rank=N` (torch >= 2.0), older launchers
+    # `--local_rank N`; both tools must parse all forms (and export LOCAL_RANK)
+    positional = ['cfg.py'] if tool == 'train' else ['cfg.py', 'ckpt.pth']
+    code = (f'import os, sys; os.environ.pop("LOCAL_RANK", None); '
+            f'sys.argv = ["{tool}.py", *{positional!r}, *{spelling!r}]; '
+            f'sys.path.insert(0, "tools"); import {tool}; a = {tool}.parse_args(); '
+            'print(a.local_rank, os.environ["LOCAL_RANK"])')
     out = subprocess.run([sys.executable, '-c', code], cwd=REPO_ROOT, capture_output=True,
                          text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().endswith('3')
+    assert out.stdout.split()[-2:] == ['3', '3']
 
 
 def test_runner_checkpoint_resumes_on_torch_2_6(tiny_coco, tmp_path):
@@ -135,9 +141,15 @@ def test_version_check_names_the_package(monkeypatch):
         mmped._check_versions()
 
 
-def test_result_json_not_required(tmp_path):
-    # guard for the data helper used above: a valid COCO file with one category
+def test_make_tiny_coco_writes_one_pedestrian_per_image(tmp_path):
+    # guard for the data helper used above: a valid COCO file, one category, one box per image
     from mmped.testing import make_tiny_coco
-    root = make_tiny_coco(tmp_path / 'd', num_images=2)
+    root = make_tiny_coco(tmp_path / 'd', num_images=2, size=64)
     data = json.loads((root / 'annotations.json').read_text())
-    assert len(data['images']) == 2 and data['categories'][0]['name'] == 'pedestrian'
+    assert [img['file_name'] for img in data['images']] == ['0000.png', '0001.png']
+    assert data['categories'] == [dict(id=1, name='pedestrian')]
+    assert [a['image_id'] for a in data['annotations']] == [1, 2]
+    for ann in data['annotations']:
+        x, y, w, h = ann['bbox']
+        assert 0 <= x and x + w <= 64 and 0 <= y and y + h <= 64 and ann['area'] == w * h
+        assert (root / 'images' / data['images'][ann['image_id'] - 1]['file_name']).is_file()

@@ -53,7 +53,7 @@ class TwoStreamVGG(BaseModule):
                  widths: Sequence[int] = (64, 128, 256, 512, 512),
                  num_convs: Sequence[int] = (2, 2, 3, 3, 3),
                  cfl: Optional[dict] = dict(
-                     type='CrossModalFeatureLearning', alpha=0.5, groups=2),
+                     type='mmped.CrossModalFeatureLearning', alpha=0.5, groups=2),
                  cfl_stages: Sequence[int] = (1, 2, 3, 4, 5),
                  frozen_stages: int = 0,
                  pretrained: Optional[str] = None,

@@ -101,7 +101,7 @@ class DAHAR(PedImageClassifier):
         self.self_mask_stages = tuple(sorted(set(self_mask_stages)))
         self.self_masks = nn.ModuleDict({
             str(s): MODELS.build(
-                dict(type='SelfMaskBlock', in_channels=stage_channels[s],
+                dict(type='mmped.SelfMaskBlock', in_channels=stage_channels[s],
                      **(self_mask_cfg or {})))
             for s in self.self_mask_stages
         })

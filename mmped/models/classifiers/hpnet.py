@@ -45,7 +45,7 @@ class HPNet(ImageClassifier):
 
     Args:
         backbone (dict): M-net config; must provide ``forward_all`` (all block outputs),
-            ``blocks`` (ModuleList) and ``block_channels``, e.g. ``dict(type='BNInception')``.
+            ``blocks`` (ModuleList) and ``block_channels``, e.g. ``dict(type='mmped.BNInception')``.
         head (dict): Head config used for the final head, the M-net head and the branch heads
             (e.g. ``MultiLabelAttrHead`` or ``HPNetReIDHead``), without ``in_channels``.
         neck (dict): Pooling applied to each feature part. Defaults to

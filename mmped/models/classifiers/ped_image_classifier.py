@@ -37,7 +37,7 @@ class PedImageClassifier(ImageClassifier):
     Args:
         backbone (dict | nn.Module): e.g. ``dict(type='mmpretrain.ResNet', depth=50)``.
         neck (dict | nn.Module, optional): e.g. ``dict(type='mmpretrain.GlobalAveragePooling')``.
-        head (dict | nn.Module, optional): e.g. ``dict(type='MultiLabelAttrHead', ...)``.
+        head (dict | nn.Module, optional): e.g. ``dict(type='mmped.MultiLabelAttrHead', ...)``.
         pretrained (str, optional): Checkpoint path (sets ``init_cfg``).
         train_cfg (dict, optional): mmpretrain batch augments.
         data_preprocessor (dict | nn.Module, optional): Defaults to

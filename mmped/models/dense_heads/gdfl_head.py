@@ -100,8 +100,8 @@ class GDFLHead(SSDHead):
                  loss_mask: Optional[ConfigType] = None,
                  **kwargs) -> None:
         anchor_generator = anchor_generator or dict(
-            type='PedestrianAnchorGenerator', strides=(8, 16, 32, 64), heights=GDFL_BOX_HEIGHTS,
-            aspect_ratio=0.41)
+            type='mmped.PedestrianAnchorGenerator', strides=(8, 16, 32, 64),
+            heights=GDFL_BOX_HEIGHTS, aspect_ratio=0.41)
         bbox_coder = bbox_coder or dict(
             type='DeltaXYWHBBoxCoder', clip_border=True, target_means=[.0, .0, .0, .0],
             target_stds=[0.1, 0.1, 0.2, 0.2])
@@ -112,9 +112,9 @@ class GDFLHead(SSDHead):
         # never sets (its softmax loss is computed inline with hard negative mining)
         self.loss_cls = None
         self.mask_target = TASK_UTILS.build(
-            mask_target or dict(type='ScaleMaskTargets', height_thresholds=(120., )))
+            mask_target or dict(type='mmped.ScaleMaskTargets', height_thresholds=(120., )))
         self.loss_mask = MODELS.build(loss_mask or dict(
-            type='InstanceSensitiveMaskLoss', alpha=3.0, beta=10.0, loss_weight=1.0))
+            type='mmped.InstanceSensitiveMaskLoss', alpha=3.0, beta=10.0, loss_weight=1.0))
 
     def loss_by_feat(self,
                      cls_scores: List[Tensor],

@@ -38,7 +38,7 @@ class MultiLabelAttrHead(BaseModule):
     Args:
         num_classes (int): Number of attributes A.
         in_channels (int): Feature channels C.
-        loss (dict, optional): Loss config. None = ``dict(type='WeightedBCELoss',
+        loss (dict, optional): Loss config. None = ``dict(type='mmped.WeightedBCELoss',
             mode='exp')``.
         threshold (float): ``pred_label`` = attributes with ``pred_score > threshold``.
         dropout (float): Dropout before the linear layer. Defaults to 0.
@@ -64,7 +64,7 @@ class MultiLabelAttrHead(BaseModule):
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.fc = nn.Linear(in_channels, num_classes)
         self.bn = nn.BatchNorm1d(num_classes) if bn else nn.Identity()
-        loss = loss if loss is not None else dict(type='WeightedBCELoss', mode='exp')
+        loss = loss if loss is not None else dict(type='mmped.WeightedBCELoss', mode='exp')
         self.loss_module = loss if isinstance(loss, nn.Module) else MODELS.build(loss)
         self._takes_valid = 'valid' in inspect.signature(self.loss_module.forward).parameters
 

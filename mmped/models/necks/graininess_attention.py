@@ -100,7 +100,9 @@ class GraininessAttention(BaseModule):
         self.in_strides = list(in_strides)
         self.att_indices = tuple(att_indices)
         self.det_indices = tuple(det_indices)
-        self.num_classes = num_classes
+        # not `num_classes`: mmdet's NumClassCheckHook compares every module's `num_classes`
+        # with the dataset's classes
+        self.num_attention_maps = num_classes
         self.layer_classes = tuple(layer_classes)
         self.with_attention = with_attention
         self.mask_stride = mask_stride

@@ -34,7 +34,7 @@ class PersonSearchReIDHead(BaseModule):
                  num_blocks: int = 3,
                  stride: int = 2,
                  norm_cfg: dict = dict(type='BN', requires_grad=True),
-                 loss_reid: dict = dict(type='OIMLoss', num_features=2048, loss_weight=0.5),
+                 loss_reid: dict = dict(type='mmped.OIMLoss', num_features=2048, loss_weight=0.5),
                  conv5_init_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
