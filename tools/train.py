@@ -10,6 +10,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from mmped.utils import load_tool_config, register_all_modules
+from mmped.utils.dist_env import setup_cpu_distributed
 
 
 def parse_args() -> argparse.Namespace:
@@ -79,6 +80,7 @@ def main() -> None:
     # register mmped (and mmdet) modules; the config's default_scope decides the lookup order
     register_all_modules(init_default_scope=False)
     cfg = build_cfg(args)
+    setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
 
