@@ -1,7 +1,8 @@
 # Copyright (c) mmped contributors. All rights reserved.
+import pytest
 import torch
 
-from mmped.models.task_modules import box_index_map, boxes_to_mask
+from mmped.models.task_modules import box_index_map, box_masks, boxes_to_mask
 
 
 def test_index_map_centre_rule_and_smallest_box_wins():
@@ -44,8 +45,15 @@ def test_boxes_to_mask_values_and_background():
     assert binary.dtype == torch.long and int(binary.sum()) == 4
 
 
-def test_index_map_matches_the_centre_rule_on_random_boxes():
-    # brute force over every (box, cell) pair: centre inside, smallest area, then lower index
+@pytest.mark.parametrize('path,budget', [('cpu', None), ('device', 1 << 25), ('device', 1),
+                                         ('device', 3000)])
+def test_index_map_matches_the_centre_rule_on_random_boxes(path, budget, monkeypatch):
+    # brute force over every (box, cell) pair: centre inside, smallest area, then lower index.
+    # Both implementations: the CPU slice writes and the accelerator's tensor-only path (run here
+    # on CPU tensors), whose small membership budgets split the boxes into chunks
+    if path == 'device':
+        monkeypatch.setattr(box_masks, '_MEMBERSHIP_ELEMENTS', budget)
+        monkeypatch.setattr(box_masks, '_paint_slices', box_masks._first_member)
     gen = torch.Generator().manual_seed(0)
     xy = torch.rand(25, 2, generator=gen) * 90 - 10
     wh = torch.rand(25, 2, generator=gen) * 40

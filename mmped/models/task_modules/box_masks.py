@@ -12,6 +12,10 @@ from typing import Optional, Sequence, Union
 import torch
 from torch import Tensor
 
+# boxes whose (K, H, W) membership is materialised at once on an accelerator: bounds the memory
+# of :func:`box_index_map` to about this many booleans whatever the box count
+_MEMBERSHIP_ELEMENTS = 1 << 25
+
 
 def box_index_map(boxes: Tensor, out_shape: Sequence[int], stride: float = 1.0) -> Tensor:
     """Index of the box owning each cell of a ``(H, W)`` grid.
@@ -21,6 +25,12 @@ def box_index_map(boxes: Tensor, out_shape: Sequence[int], stride: float = 1.0) 
     centre ``((j + 0.5) * stride, (i + 0.5) * stride)`` satisfies ``x1 <= cx < x2`` and
     ``y1 <= cy < y2``. Among the boxes containing a centre, the one with the smallest area wins
     (ties: the lower index).
+
+    Two implementations give the same map. On the CPU every box paints its cell range with one
+    slice write, in reverse (area, index) order (O(H * W) memory, fastest there). On an
+    accelerator, where reading the ranges back to the host would synchronise, the first box of
+    the (area, index) order whose row and column masks contain a cell owns it, found with tensor
+    ops only, in chunks of boxes whose (K, H, W) membership stays under about 32 M booleans.
 
     Args:
         boxes (Tensor): Boxes of shape (N, 4) in ``(x1, y1, x2, y2)`` image pixels.
@@ -33,25 +43,45 @@ def box_index_map(boxes: Tensor, out_shape: Sequence[int], stride: float = 1.0) 
     height, width = int(out_shape[0]), int(out_shape[1])
     device = boxes.device
     owner = torch.full((height, width), -1, dtype=torch.long, device=device)
-    if boxes.numel() == 0:
+    if boxes.shape[0] == 0 or height == 0 or width == 0:
         return owner
     boxes = boxes.float()
     cy = (torch.arange(height, device=device, dtype=torch.float32) + 0.5) * stride
     cx = (torch.arange(width, device=device, dtype=torch.float32) + 0.5) * stride
+    areas = (boxes[:, 2] - boxes[:, 0]).clamp(min=0) * (boxes[:, 3] - boxes[:, 1]).clamp(min=0)
+    # (area, index) order: a stable sort keeps the lower index first among equal areas
+    order = torch.sort(areas, stable=True).indices
+    if device.type == 'cpu':
+        return _paint_slices(owner, boxes, order, cx, cy)
+    return _first_member(owner, boxes, order, cx, cy)
+
+
+def _paint_slices(owner: Tensor, boxes: Tensor, order: Tensor, cx: Tensor, cy: Tensor) -> Tensor:
+    """CPU path of :func:`box_index_map`: one slice write per box, the winner painted last."""
     # each box covers the cell range [start, end) on each axis: the first centre >= x1 up to
     # the first centre >= x2 (the same comparisons as ``x1 <= cx < x2``)
     x_start = torch.searchsorted(cx, boxes[:, 0].contiguous()).tolist()
     x_end = torch.searchsorted(cx, boxes[:, 2].contiguous()).tolist()
     y_start = torch.searchsorted(cy, boxes[:, 1].contiguous()).tolist()
     y_end = torch.searchsorted(cy, boxes[:, 3].contiguous()).tolist()
-
-    areas = (boxes[:, 2] - boxes[:, 0]).clamp(min=0) * (boxes[:, 3] - boxes[:, 1]).clamp(min=0)
-    # priority: smaller area first, then lower index; paint the lowest priority first so the
-    # winner of every overlap is painted last. One slice write per box (never per pixel):
-    # memory stays O(H * W) where a (N, H, W) broadcast needs N times more.
-    order = torch.sort(areas, stable=True).indices.flip(0).tolist()
-    for i in order:
+    for i in order.flip(0).tolist():
         owner[y_start[i]:y_end[i], x_start[i]:x_end[i]] = i
+    return owner
+
+
+def _first_member(owner: Tensor, boxes: Tensor, order: Tensor, cx: Tensor,
+                  cy: Tensor) -> Tensor:
+    """Device path of :func:`box_index_map`: tensor ops only, no host synchronisation."""
+    ranked = boxes[order]
+    rows = (cy[None] >= ranked[:, 1:2]) & (cy[None] < ranked[:, 3:4])  # (N, H)
+    cols = (cx[None] >= ranked[:, 0:1]) & (cx[None] < ranked[:, 2:3])  # (N, W)
+    chunk = max(1, _MEMBERSHIP_ELEMENTS // owner.numel())
+    for start in range(0, boxes.shape[0], chunk):
+        inside = rows[start:start + chunk, :, None] & cols[start:start + chunk, None, :]
+        # first box of the chunk containing each cell (argmax returns the first maximum)
+        first = inside.to(torch.uint8).argmax(0)
+        hit = inside.any(0) & (owner < 0)
+        owner = torch.where(hit, order[start + first], owner)
     return owner
 
 
