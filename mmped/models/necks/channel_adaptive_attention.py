@@ -40,8 +40,10 @@ class ChannelAdaptiveAttention(BaseModule):
     element-wise into ``F_j``. With ``channel_adaptive=False`` it outputs one channel broadcast
     over C_j ("CA-GDFL w/o channel att.", Table VIII). The segmentation branch is a 1x1x2 conv,
     bilinear upsampling to image size / ``seg_stride`` and a 1x1x2 prediction conv; it is only
-    run when masks are requested (training) and is dropped at inference. Optional ZIZOMs use the
-    channel mean of the attention as their spatial attention map.
+    run when masks are requested (training) and is dropped at inference. An optional ZIZOM
+    replaces a layer by the fusion of its L2-normalised backbone output times its full
+    channel-adaptive attention and the L2-normalised neighbours times the attention's channel
+    mean (attention after normalisation, see :class:`ZoomInZoomOut`).
 
     Args:
         in_channels (Sequence[int]): Channels of the backbone outputs.
@@ -105,17 +107,18 @@ class ChannelAdaptiveAttention(BaseModule):
         k0 = self.det_indices[0]
         scale = self.in_strides[k0] / self.seg_stride
         size = (int(round(inputs[k0].shape[-2] * scale)), int(round(inputs[k0].shape[-1] * scale)))
-        feats, spatial, segs = [], [], []
+        feats, atts, spatial, segs = [], [], [], []
         for k, branch in zip(self.det_indices, self.branches):
             shared = branch.shared(inputs[k])
             att = branch.att(shared).sigmoid()
             feats.append(inputs[k] * att)
+            atts.append(att)
             spatial.append(att.mean(dim=1, keepdim=True))
             if return_masks and self.with_seg:
                 seg = F.interpolate(branch.seg_reduce(shared), size=size, mode='bilinear',
                                     align_corners=False)
                 segs.append(branch.seg_pred(seg))
-        apply_zizoms(self.zizoms, inputs, feats, self.det_indices, spatial)
+        apply_zizoms(self.zizoms, inputs, feats, self.det_indices, atts, spatial)
         if return_masks:
             return tuple(feats), (segs if self.with_seg else None)
         return tuple(feats)

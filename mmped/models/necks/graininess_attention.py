@@ -22,8 +22,13 @@ class _SEChannelAttention(nn.Module):
         self.fc = nn.Sequential(nn.Conv2d(channels, hidden, 1), nn.ReLU(inplace=True),
                                 nn.Conv2d(hidden, channels, 1), nn.Sigmoid())
 
+    def gate(self, x: Tensor) -> Tensor:
+        """Channel gate of ``x`` (N, C, h, w), shape (N, C, 1, 1), values in (0, 1)."""
+        return self.fc(F.adaptive_avg_pool2d(x, 1))
+
     def forward(self, x: Tensor) -> Tensor:
-        return x * self.fc(F.adaptive_avg_pool2d(x, 1))
+        """Gate the channels of ``x`` (N, C, h, w); same shape."""
+        return x * self.gate(x)
 
 
 @MODELS.register_module()
@@ -38,9 +43,11 @@ class GraininessAttention(BaseModule):
     conv into the attention logits; their softmax ``M`` has a background map and one map per
     scale class. Each detection layer is multiplied by ``M[:, layer_classes[i]]`` resized to its
     size by adaptive average pooling (eq. 1-2: small-pedestrian map on conv4_3 / conv5_3,
-    large-pedestrian map on conv6_2 / conv7_2 and the CityPersons extra layers). Optionally a
-    ZIZOM fuses a detection layer with its adjacent backbone layers, and an SE channel
-    attention follows each spatial attention (Table VIII ablation).
+    large-pedestrian map on conv6_2 / conv7_2 and the CityPersons extra layers). Optionally an
+    SE channel attention follows each spatial attention (Table VIII ablation), and a ZIZOM
+    replaces a detection layer by the fusion of its L2-normalised backbone output and adjacent
+    layers, each multiplied by the layer's attention after normalisation (so the attention
+    survives the normalisation; see :class:`ZoomInZoomOut`).
 
     ``forward(x)`` returns the detection features only, so the neck drops into any mmdet
     single-stage detector (the attention is then trained by the detection loss alone, i.e. the
@@ -157,16 +164,22 @@ class GraininessAttention(BaseModule):
         """
         feats = [inputs[k] for k in self.det_indices]
         logits = None
-        layer_att: List[Optional[Tensor]] = [None] * len(feats)
+        # spatial attention of each layer, (N, 1, h, w), and the full attention (spatial x SE
+        # channel gate) that the ZIZOM encodes into the normalised current layer
+        spatial: List[Optional[Tensor]] = [None] * len(feats)
         if self.with_attention:
             logits = self.attention_logits(inputs)
             probs = logits.softmax(dim=1)
             for i, (feat, cls) in enumerate(zip(feats, self.layer_classes)):
-                layer_att[i] = F.adaptive_avg_pool2d(probs[:, cls:cls + 1], feat.shape[-2:])
-                feats[i] = feat * layer_att[i]
+                spatial[i] = F.adaptive_avg_pool2d(probs[:, cls:cls + 1], feat.shape[-2:])
+                feats[i] = feat * spatial[i]
+        full: List[Optional[Tensor]] = list(spatial)
         if self.channel_att is not None:
-            feats = [att(f) for att, f in zip(self.channel_att, feats)]
-        apply_zizoms(self.zizoms, inputs, feats, self.det_indices, layer_att)
+            for i, se in enumerate(self.channel_att):
+                gate = se.gate(feats[i])
+                feats[i] = feats[i] * gate
+                full[i] = gate if spatial[i] is None else spatial[i] * gate
+        apply_zizoms(self.zizoms, inputs, feats, self.det_indices, full, spatial)
         if return_masks:
             return tuple(feats), logits
         return tuple(feats)

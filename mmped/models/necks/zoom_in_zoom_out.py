@@ -19,13 +19,25 @@ class ZoomInZoomOut(BaseModule):
 
     Each neighbour goes through a 1x1 conv (feature selection, + ReLU) and is resampled to the
     current layer's size without learned parameters: adaptive max-pooling for the finer map,
-    bilinear interpolation for the coarser one. The current layer's attention map (if given)
-    multiplies both resampled maps; the current features and the two maps are each
-    L2-normalised with a learned scale initialised to ``norm_scale`` (10 in the paper),
-    concatenated and reduced by a 1x1 conv (+ ReLU) to ``out_channels``.
+    bilinear interpolation for the coarser one. The current layer and the two resampled maps
+    are each L2-normalised per position with a learned scale initialised to ``norm_scale`` (10
+    in the paper), *then* multiplied by the current layer's attention, concatenated and reduced
+    by a 1x1 conv (+ ReLU) to ``out_channels``.
+
+    Order of the operations (our reading of Sec. III-C and Fig. 5(b)): the paper lists
+    resampling, attention encoding, fusion and an L2 normalisation that "rescales the norm" of
+    maps coming from different layers, without fixing where the normalisation sits. A
+    per-position L2 normalisation applied after a per-position attention map returns
+    ``x / ||x||`` whatever the map is, so normalising after the attention would remove the
+    attention from every ZIZOM input (and GDFL's conv4_3 would get none at all). We therefore
+    normalise each input first (harmonising the scales of the three layers, as ParseNet does
+    before concatenation) and encode the attention into the normalised maps, which keeps
+    Fig. 5(b)'s "re-sampled and encoded with the corresponding attention map before to be
+    fused". The current layer is accordingly given *before* its attention encoding: its part
+    of the fusion is ``attention * L2Norm(F_i)``, i.e. eq. (1) applied to the normalised layer.
 
     Args:
-        in_channels (int): Channels C of the current (attention-encoded) layer.
+        in_channels (int): Channels C of the current layer.
         zoom_in_channels (int, optional): Channels of the finer neighbour; None disables it.
         zoom_out_channels (int, optional): Channels of the coarser neighbour; None disables it.
         select_channels (int, optional): Output channels of each neighbour's 1x1 conv.
@@ -68,33 +80,47 @@ class ZoomInZoomOut(BaseModule):
                 x: Tensor,
                 finer: Optional[Tensor] = None,
                 coarser: Optional[Tensor] = None,
-                attention: Optional[Tensor] = None) -> Tensor:
+                attention: Optional[Tensor] = None,
+                neighbour_attention: Optional[Tensor] = None) -> Tensor:
         """Fuse.
 
         Args:
-            x (Tensor): Current layer (N, C, h, w).
+            x (Tensor): Current layer *before* attention encoding, (N, C, h, w).
             finer (Tensor, optional): Finer neighbour (N, C_in, h', w'), ``h' >= h``.
             coarser (Tensor, optional): Coarser neighbour (N, C_out, h'', w''), ``h'' <= h``.
-            attention (Tensor, optional): Attention of the current layer, (N, 1, h, w) or
-                (N, S, h, w) with S the selected channels.
+            attention (Tensor, optional): Attention of the current layer, broadcastable to
+                ``x``: (N, 1, h, w) spatial, (N, C, h, w) channel-adaptive, or a product with an
+                (N, C, 1, 1) channel gate. None: no attention (the ablation without attention).
+            neighbour_attention (Tensor, optional): Spatial attention (N, 1, h, w) encoded into
+                the resampled neighbours. Defaults to ``attention`` when that has one channel.
 
         Returns:
             Tensor: Fused features (N, out_channels, h, w).
         """
+        if neighbour_attention is None and attention is not None:
+            if attention.shape[1] != 1:
+                raise ValueError('ZoomInZoomOut: a multi-channel `attention` needs a one-channel '
+                                 '`neighbour_attention` for the neighbours')
+            neighbour_attention = attention
         size = x.shape[-2:]
-        parts = [self.norm_cur(x)]
+        parts = [_encode(self.norm_cur(x), attention)]
         if self.zoom_in is not None:
             if finer is None:
                 raise ValueError('ZoomInZoomOut was built with a zoom-in branch: pass `finer`')
             z = F.adaptive_max_pool2d(self.zoom_in(finer), size)
-            parts.append(self.norm_in(z * attention if attention is not None else z))
+            parts.append(_encode(self.norm_in(z), neighbour_attention))
         if self.zoom_out is not None:
             if coarser is None:
                 raise ValueError('ZoomInZoomOut was built with a zoom-out branch: pass `coarser`')
             z = F.interpolate(self.zoom_out(coarser), size=size, mode='bilinear',
                               align_corners=False)
-            parts.append(self.norm_out(z * attention if attention is not None else z))
+            parts.append(_encode(self.norm_out(z), neighbour_attention))
         return self.fuse(torch.cat(parts, dim=1))
+
+
+def _encode(feat: Tensor, attention: Optional[Tensor]) -> Tensor:
+    """``feat * attention`` (broadcast), or ``feat`` without attention."""
+    return feat if attention is None else feat * attention
 
 
 def build_zizoms(layers: Sequence[int], in_channels: Sequence[int], det_indices: Sequence[int],
@@ -125,20 +151,28 @@ def build_zizoms(layers: Sequence[int], in_channels: Sequence[int], det_indices:
 
 
 def apply_zizoms(zizoms: nn.ModuleDict, inputs: Sequence[Tensor], feats: List[Tensor],
-                 det_indices: Sequence[int], attentions: Sequence[Optional[Tensor]]) -> None:
+                 det_indices: Sequence[int], attentions: Sequence[Optional[Tensor]],
+                 neighbour_attentions: Optional[Sequence[Optional[Tensor]]] = None) -> None:
     """Replace ``feats[pos]`` by its ZIZOM output in place (see :func:`build_zizoms`).
+
+    The ZIZOM of a layer gets that layer's backbone output (before attention encoding) and its
+    attention, and encodes the attention after its L2 normalisation (see
+    :class:`ZoomInZoomOut`).
 
     Args:
         zizoms (nn.ModuleDict): Output of :func:`build_zizoms`.
-        inputs (Sequence[Tensor]): Backbone outputs (the neighbours are taken from them).
+        inputs (Sequence[Tensor]): Backbone outputs (current layers and neighbours).
         feats (list[Tensor]): Attention-encoded detection features, one per detection layer.
         det_indices (Sequence[int]): Input index of each detection layer.
-        attentions (Sequence[Tensor | None]): Per detection layer attention at its size,
-            (N, 1, h, w), or None.
+        attentions (Sequence[Tensor | None]): Per detection layer attention broadcastable to
+            the layer, or None.
+        neighbour_attentions (Sequence[Tensor | None], optional): Per detection layer spatial
+            attention (N, 1, h, w) for the neighbours. Defaults to ``attentions``.
     """
     for key, module in zizoms.items():
         pos = int(key)
         k = det_indices[pos]
         finer = inputs[k - 1] if k > 0 else None
         coarser = inputs[k + 1] if k + 1 < len(inputs) else None
-        feats[pos] = module(feats[pos], finer, coarser, attentions[pos])
+        neighbour = neighbour_attentions[pos] if neighbour_attentions is not None else None
+        feats[pos] = module(inputs[k], finer, coarser, attentions[pos], neighbour)
