@@ -4,7 +4,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch.nn as nn
 from mmcv.cnn import build_norm_layer
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, xavier_init
 from torch import Tensor
 
 from mmped.registry import MODELS
@@ -17,6 +17,7 @@ _VGG16_NAMES = ('conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1', 'conv3_2'
                 'conv4_1', 'conv4_2', 'conv4_3', 'conv5_1', 'conv5_2', 'conv5_3')
 # extra blocks: (1x1 channels, 3x3 stride-2 channels)
 _EXTRA_CFG = ((256, 512), (128, 256), (128, 256), (128, 256))
+_EXTRA_NAMES = tuple(f'conv{6 + i}_2' for i in range(len(_EXTRA_CFG)))
 _STRIDES = dict(conv3_3=4, conv4_3=8, conv5_3=16, fc7=16, conv6_2=32, conv7_2=64, conv8_2=128,
                 conv9_2=256)
 
@@ -37,6 +38,13 @@ class VGG16Det(BaseModule):
 
     Output strides: conv3_3 4, conv4_3 8, conv5_3 16, fc7 16, conv6_2 32, conv7_2 64,
     conv8_2 128, conv9_2 256.
+
+    Initialisation: the layers VGG16 does not have (the extra blocks, and fc6 / fc7, which an
+    ImageNet classification checkpoint holds as fully connected layers) are Xavier-initialised
+    (uniform, zero bias; the paper's "xavier" for all new layers) by :meth:`init_weights` whatever
+    ``init_cfg`` is; a ``Pretrained`` ``init_cfg`` then overwrites what its checkpoint provides
+    (mmdet's ``vgg16_caffe`` holds fc6 / fc7 converted to convs, so they are loaded; the extra
+    blocks always keep Xavier).
 
     Args:
         out_layers (Sequence[str]): Names of the returned layers, in this order. Defaults to
@@ -77,8 +85,7 @@ class VGG16Det(BaseModule):
         if not 0 <= num_extra_blocks <= len(_EXTRA_CFG):
             raise ValueError(f'num_extra_blocks must be in [0, {len(_EXTRA_CFG)}], '
                              f'got {num_extra_blocks}')
-        available = list(_VGG16_NAMES[6:7] + _VGG16_NAMES[9:10] + _VGG16_NAMES[12:13]) + ['fc7']
-        available += [f'conv{6 + i}_2' for i in range(num_extra_blocks)]
+        available = ['conv3_3', 'conv4_3', 'conv5_3', 'fc7'] + list(_EXTRA_NAMES[:num_extra_blocks])
         unknown = [name for name in out_layers if name not in available]
         if unknown or not out_layers:
             raise ValueError(f'out_layers {tuple(out_layers)} must be a non-empty subset of '
@@ -111,8 +118,12 @@ class VGG16Det(BaseModule):
             in_ch, conv_idx = out_ch, conv_idx + 1
         self._stage_ends.append(len(layers))
         fc_ch = width(fc_channels)
-        layers += [nn.MaxPool2d(3, 1, padding=1)] + conv_act(
-            in_ch, fc_ch, 3, padding=6, dilation=6) + conv_act(fc_ch, fc_ch, 1)
+        layers.append(nn.MaxPool2d(3, 1, padding=1))
+        # feature indices of the fc6 / fc7 convs (new layers for a classification checkpoint)
+        self._fc_indices = (len(layers), )
+        layers += conv_act(in_ch, fc_ch, 3, padding=6, dilation=6)
+        self._fc_indices += (len(layers), )
+        layers += conv_act(fc_ch, fc_ch, 1)
         self._tap['fc7'] = len(layers) - 1
         self.features = nn.Sequential(*layers)
         self.channels: Dict[str, int] = {name: width(c) for name, c in zip(
@@ -121,20 +132,22 @@ class VGG16Det(BaseModule):
 
         self.extra = nn.ModuleList()
         in_ch = fc_ch
-        for i in range(num_extra_blocks):
-            mid, out = (width(c) for c in _EXTRA_CFG[i])
+        for name, (mid, out) in zip(_EXTRA_NAMES[:num_extra_blocks], _EXTRA_CFG):
+            mid, out = width(mid), width(out)
             self.extra.append(nn.Sequential(
                 *conv_act(in_ch, mid, 1), *conv_act(mid, out, 3, stride=2, padding=1)))
-            self.channels[f'conv{6 + i}_2'] = out
+            self.channels[name] = out
             in_ch = out
         self.l2_norm = L2Norm(self.channels['conv4_3'], l2_norm_scale) \
             if l2_norm_scale is not None else None
-        self._last_tap = max(self._tap[name] for name in self.out_layers if name in self._tap) \
-            if any(name in self._tap for name in self.out_layers) else -1
+        # how many extra blocks the outputs need, and the last `features` layer to run (fc7 as
+        # soon as an extra block is needed, else the deepest requested VGG layer)
         self._num_extra_used = max(
-            [int(name[4]) - 5 for name in self.out_layers if name.endswith('_2')], default=0)
-        if self._num_extra_used:
-            self._last_tap = self._tap['fc7']
+            (_EXTRA_NAMES.index(name) + 1 for name in self.out_layers if name in _EXTRA_NAMES),
+            default=0)
+        self._last_tap = self._tap['fc7'] if self._num_extra_used else max(
+            self._tap[name] for name in self.out_layers)
+        self._out_taps = {self._tap[name]: name for name in self.out_layers if name in self._tap}
 
     @property
     def out_channels(self) -> Tuple[int, ...]:
@@ -145,6 +158,19 @@ class VGG16Det(BaseModule):
     def out_strides(self) -> Tuple[int, ...]:
         """tuple[int]: Stride (image pixels per cell) of each returned layer."""
         return tuple(_STRIDES[name] for name in self.out_layers)
+
+    def init_weights(self) -> None:
+        """Xavier on the new layers (extra blocks, fc6 / fc7), then ``init_cfg``.
+
+        A ``Pretrained`` ``init_cfg`` is applied last by mmengine, so it overwrites fc6 / fc7
+        when its checkpoint holds them and leaves the Xavier values elsewhere.
+        """
+        if not self._is_init:
+            new_convs = [self.features[i] for i in self._fc_indices]
+            new_convs += [m for m in self.extra.modules() if isinstance(m, nn.Conv2d)]
+            for conv in new_convs:
+                xavier_init(conv, distribution='uniform', bias=0.)
+        super().init_weights()
 
     def _freeze_stages(self) -> None:
         if self.frozen_stages <= 0:
@@ -171,17 +197,14 @@ class VGG16Det(BaseModule):
             tuple[Tensor]: One map per name in ``out_layers``, layer ``l`` of shape
             (N, C_l, ceil(H / s_l), ceil(W / s_l)) with stride ``s_l`` (see ``out_strides``).
         """
-        taps = {idx: name for name, idx in self._tap.items() if name in self.out_layers}
         found: Dict[str, Tensor] = {}
-        for idx, layer in enumerate(self.features):
-            if idx > self._last_tap:
-                break
-            x = layer(x)
-            if idx in taps:
-                found[taps[idx]] = x
-        for i in range(self._num_extra_used):
-            x = self.extra[i](x)
-            found[f'conv{6 + i}_2'] = x
+        for idx in range(self._last_tap + 1):
+            x = self.features[idx](x)
+            if idx in self._out_taps:
+                found[self._out_taps[idx]] = x
+        for name, block in zip(_EXTRA_NAMES[:self._num_extra_used], self.extra):
+            x = block(x)
+            found[name] = x
         if self.l2_norm is not None and 'conv4_3' in found:
             found['conv4_3'] = self.l2_norm(found['conv4_3'])
         return tuple(found[name] for name in self.out_layers)
