@@ -1,5 +1,10 @@
 # SGD momentum 0.9, weight decay 5e-4 (paper); batch 4 x 8, 12 epochs, lr 1e-3, x0.1 at epochs 8 and
-# 11 (our choice: the paper gives no schedule).
+# 11 (our choice: the paper gives no schedule). The linear warm-up lasts the first epoch, counted in
+# iterations of the actual dataloader (`convert_to_iter_based`), so every dataset reaches lr 1e-3
+# after one epoch whatever its size: e.g. Caltech 10x (42,782 frames) 1,337 iterations per epoch,
+# INRIA (614 positive images) 20. Steps are in epochs, i.e. at the same fraction of training for
+# every dataset. The lr is set for the total batch of 32 (4 GPUs x 8): on another number of GPUs
+# or batch size pass `--auto-scale-lr` (scales lr by total batch / 32).
 _base_ = '../../_base_/default_runtime.py'
 
 max_epochs = 12
@@ -7,7 +12,8 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
+    dict(type='LinearLR', start_factor=0.001, by_epoch=True, begin=0, end=1,
+         convert_to_iter_based=True),
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[8, 11],
          gamma=0.1)
 ]
