@@ -1,9 +1,10 @@
 # Table VII column 1 "single-layer detection": only conv6_2 predicts pedestrians of all scales
-# (all twelve Table I default boxes on that layer).
+# (all twelve Table I default boxes on that layer). Only the first extra block is built, so every
+# parameter takes part in the loss (DDP without find_unused_parameters).
 _base_ = './ssd_vgg16_4xb8-12e_caltech.py'
 
 model = dict(
-    backbone=dict(out_layers=('conv6_2', )),
+    backbone=dict(out_layers=('conv6_2', ), num_extra_blocks=1),
     bbox_head=dict(
         in_channels=(512, ),
         anchor_generator=dict(

@@ -58,7 +58,8 @@ class VGG16Det(BaseModule):
         l2_norm_scale (float, optional): If set, conv4_3 is L2-normalised with a learned scale
             initialised to this value before being returned (SSD's choice, kept by GDFL which is
             initialised from an SSD model; the magnitude of raw conv4_3 activations is otherwise
-            far above the deeper layers'). Defaults to 20.0.
+            far above the deeper layers'). Ignored when conv4_3 is not in ``out_layers``.
+            Defaults to 20.0.
         frozen_stages (int): Freeze conv stages 1..frozen_stages (0: none). Defaults to 0.
         norm_cfg (dict, optional): Normalisation after every conv (e.g. ``dict(type='BN')``,
             a VGG16-BN variant for training from scratch such as the CPU demo; the paper's model
@@ -138,8 +139,9 @@ class VGG16Det(BaseModule):
                 *conv_act(in_ch, mid, 1), *conv_act(mid, out, 3, stride=2, padding=1)))
             self.channels[name] = out
             in_ch = out
+        # only built when conv4_3 is returned (an unused learned scale would break DDP)
         self.l2_norm = L2Norm(self.channels['conv4_3'], l2_norm_scale) \
-            if l2_norm_scale is not None else None
+            if l2_norm_scale is not None and 'conv4_3' in self.out_layers else None
         # how many extra blocks the outputs need, and the last `features` layer to run (fc7 as
         # soon as an extra block is needed, else the deepest requested VGG layer)
         self._num_extra_used = max(
