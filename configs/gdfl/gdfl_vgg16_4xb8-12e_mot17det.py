@@ -6,3 +6,5 @@ _base_ = [
 load_from = 'work_dirs/gdfl_vgg16_4xb8-12e_caltech/epoch_12.pth'
 # MOT17DetMetric reports AP (mot17det/AP), not miss rates
 default_hooks = dict(checkpoint=dict(save_best='mot17det/AP', rule='greater'))
+# `mim test` on the MOT17Det test sequences writes one MOTChallenge file per sequence here
+test_evaluator = dict(outfile_dir='work_dirs/gdfl_vgg16_4xb8-12e_mot17det/motchallenge')

@@ -27,7 +27,8 @@ TRAIN_SIZES: Dict[str, int] = {
     'INRIADataset': 614,  # paper: the 614 positive training images
     'KITTIPedestrianDataset': 3712,  # ImageSets/train.txt of the usual 3712 / 3769 split
     'CityPersonsDataset': 2975,  # official train split
-    'MOT17DetDataset': 5316,  # the 7 MOT17Det train sequences (02 04 05 09 10 11 13)
+    # the 7 MOT17Det train sequences (5,316 frames) minus the validation sequence MOT17-09 (525)
+    'MOT17DetDataset': 4791,
 }
 DEMO_SIZE = 240  # tools/misc/make_synthetic_citypersons.py --num-train default of the demo
 
