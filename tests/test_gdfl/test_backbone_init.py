@@ -68,3 +68,30 @@ def test_new_layers_get_xavier_with_any_init_cfg():
     net.init_weights()
     for name, conv in _new_convs(net).items():
         _assert_xavier(conv, name)
+
+
+def test_torchvision_vgg16_conversion_hand_checked():
+    """fc6 / fc7 subsampled as SSD did; integer weights give exact indices."""
+    from mmped.models.backbones.vgg16_det import convert_torchvision_vgg16
+    ref = VGG16Det()  # full width: conv keys and fc6 / fc7 shapes of the target
+    state = {k: torch.zeros(v.shape, dtype=torch.int32) for k, v in ref.state_dict().items()
+             if k.startswith('features.') and int(k.split('.')[1]) <= CONV5_3}
+    state['classifier.0.weight'] = torch.arange(4096 * 25088, dtype=torch.int32).view(4096, -1)
+    state['classifier.0.bias'] = torch.arange(4096, dtype=torch.int32)
+    state['classifier.3.weight'] = torch.arange(4096 * 4096, dtype=torch.int32).view(4096, -1)
+    state['classifier.3.bias'] = torch.arange(4096, dtype=torch.int32) + 7
+    state['classifier.6.weight'] = torch.zeros(1000, 4096, dtype=torch.int32)
+    out = convert_torchvision_vgg16(state)
+    assert not any(k.startswith('classifier') for k in out)
+    fc6, fc7 = out['features.31.weight'], out['features.33.weight']
+    assert fc6.shape == ref.features[FC6].weight.shape == (1024, 512, 3, 3)
+    assert fc7.shape == ref.features[FC7].weight.shape == (1024, 1024, 1, 1)
+    # fc6[o, c, i, j] = W6[4 o, c * 49 + 3 i * 7 + 3 j]
+    assert fc6[0, 0, 0, 0] == 0 and fc6[0, 0, 0, 1] == 3 and fc6[0, 0, 1, 0] == 21
+    assert fc6[2, 5, 2, 2] == 8 * 25088 + 5 * 49 + 6 * 7 + 6
+    assert fc7[3, 10, 0, 0] == 12 * 4096 + 40
+    assert out['features.31.bias'][5] == 20 and out['features.33.bias'][5] == 27
+    missing, unexpected = ref.load_state_dict(out, strict=False)
+    assert not unexpected and all(not k.startswith('features') for k in missing)
+    with pytest.raises(KeyError, match='classifier.3.bias'):
+        convert_torchvision_vgg16({k: v for k, v in state.items() if k != 'classifier.3.bias'})

@@ -210,3 +210,41 @@ class VGG16Det(BaseModule):
         if self.l2_norm is not None and 'conv4_3' in found:
             found['conv4_3'] = self.l2_norm(found['conv4_3'])
         return tuple(found[name] for name in self.out_layers)
+
+
+def convert_torchvision_vgg16(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """Turn torchvision's ``vgg16`` weights into :class:`VGG16Det`'s ``features`` layout.
+
+    The 13 conv layers keep their keys (``features.0`` ... ``features.28``). The fully connected
+    fc6 / fc7 become convolutions as in SSD (Liu et al.): fc6's (4096, 25088) weight is viewed as
+    (4096, 512, 7, 7), every 4th output channel and every 3rd row / column kept, giving the
+    (1024, 512, 3, 3) kernel that ``features.31`` applies with dilation 6; fc7's (4096, 4096)
+    weight keeps every 4th output and input channel, (1024, 1024, 1, 1) at ``features.33``; the
+    biases keep every 4th entry. The classifier (fc8) is dropped.
+
+    Args:
+        state_dict (dict[str, Tensor]): torchvision ``vgg16`` state dict (``features.*``,
+            ``classifier.0.*``, ``classifier.3.*``).
+
+    Returns:
+        dict[str, Tensor]: ``features.*`` weights for ``VGG16Det(widen_factor=1.0)`` without
+        ``norm_cfg``.
+
+    Raises:
+        KeyError: A key of the torchvision layout is missing.
+        ValueError: fc6 / fc7 do not have VGG16's shapes.
+    """
+    needed = [f'classifier.{i}.{p}' for i in (0, 3) for p in ('weight', 'bias')]
+    missing = [k for k in needed if k not in state_dict]
+    if missing:
+        raise KeyError(f'not a torchvision vgg16 state dict: missing {missing}')
+    fc6_w, fc7_w = state_dict['classifier.0.weight'], state_dict['classifier.3.weight']
+    if tuple(fc6_w.shape) != (4096, 512 * 7 * 7) or tuple(fc7_w.shape) != (4096, 4096):
+        raise ValueError(f'classifier.0.weight {tuple(fc6_w.shape)} / classifier.3.weight '
+                         f'{tuple(fc7_w.shape)}: expected (4096, 25088) / (4096, 4096)')
+    out = {k: v for k, v in state_dict.items() if k.startswith('features.')}
+    out['features.31.weight'] = fc6_w.view(4096, 512, 7, 7)[::4, :, ::3, ::3].contiguous()
+    out['features.31.bias'] = state_dict['classifier.0.bias'][::4].contiguous()
+    out['features.33.weight'] = fc7_w.view(4096, 4096, 1, 1)[::4, ::4].contiguous()
+    out['features.33.bias'] = state_dict['classifier.3.bias'][::4].contiguous()
+    return out
