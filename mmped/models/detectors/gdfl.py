@@ -29,6 +29,12 @@ class GDFL(SingleStageDetector):
         init_cfg (dict, optional): Initialisation config.
     """
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # checked once: whether the neck can return mask logits (GDFL / CA-GDFL necks)
+        self._neck_returns_masks = self.with_neck and \
+            'return_masks' in inspect.signature(self.neck.forward).parameters
+
     def extract_feat_and_masks(
             self, batch_inputs: Tensor
     ) -> Tuple[Tuple[Tensor, ...], Optional[Union[Tensor, List[Tensor]]]]:
@@ -44,7 +50,7 @@ class GDFL(SingleStageDetector):
         x = self.backbone(batch_inputs)
         if not self.with_neck:
             return tuple(x), None
-        if 'return_masks' in inspect.signature(self.neck.forward).parameters:
+        if self._neck_returns_masks:
             feats, masks = self.neck(x, return_masks=True)
             return tuple(feats), masks
         return tuple(self.neck(x)), None

@@ -28,6 +28,27 @@ class _AttentionSegBranch(nn.Module):
         self.seg_reduce = nn.Conv2d(feat_channels, 2, 1) if with_seg else None
         self.seg_pred = nn.Conv2d(2, 2, 1) if with_seg else None
 
+    def forward(self, x: Tensor, seg_size: Optional[Tuple[int, int]] = None
+                ) -> Tuple[Tensor, Optional[Tensor]]:
+        """Attention and (optionally) segmentation logits of one detection layer.
+
+        Args:
+            x (Tensor): Detection layer (N, C, h, w).
+            seg_size (tuple[int, int], optional): Run the segmentation branch and upsample its
+                logits to this size. None: attention only (inference).
+
+        Returns:
+            tuple[Tensor, Tensor | None]: Attention in [0, 1], (N, C_att, h, w), and the
+            segmentation logits (N, 2, *seg_size) or None.
+        """
+        shared = self.shared(x)
+        att = self.att(shared).sigmoid()
+        if seg_size is None or self.seg_reduce is None:
+            return att, None
+        seg = F.interpolate(self.seg_reduce(shared), size=seg_size, mode='bilinear',
+                            align_corners=False)
+        return att, self.seg_pred(seg)
+
 
 @MODELS.register_module()
 class ChannelAdaptiveAttention(BaseModule):
@@ -107,17 +128,15 @@ class ChannelAdaptiveAttention(BaseModule):
         k0 = self.det_indices[0]
         scale = self.in_strides[k0] / self.seg_stride
         size = (int(round(inputs[k0].shape[-2] * scale)), int(round(inputs[k0].shape[-1] * scale)))
+        seg_size = size if return_masks and self.with_seg else None
         feats, atts, spatial, segs = [], [], [], []
         for k, branch in zip(self.det_indices, self.branches):
-            shared = branch.shared(inputs[k])
-            att = branch.att(shared).sigmoid()
+            att, seg = branch(inputs[k], seg_size)
             feats.append(inputs[k] * att)
             atts.append(att)
             spatial.append(att.mean(dim=1, keepdim=True))
-            if return_masks and self.with_seg:
-                seg = F.interpolate(branch.seg_reduce(shared), size=size, mode='bilinear',
-                                    align_corners=False)
-                segs.append(branch.seg_pred(seg))
+            if seg is not None:
+                segs.append(seg)
         apply_zizoms(self.zizoms, inputs, feats, self.det_indices, atts, spatial)
         if return_masks:
             return tuple(feats), (segs if self.with_seg else None)
@@ -132,5 +151,5 @@ class ChannelAdaptiveAttention(BaseModule):
         Returns:
             list[Tensor]: (N, 1, h_j, w_j) per detection layer, values in [0, 1].
         """
-        return [branch.att(branch.shared(inputs[k])).sigmoid().mean(dim=1, keepdim=True)
+        return [branch(inputs[k])[0].mean(dim=1, keepdim=True)
                 for k, branch in zip(self.det_indices, self.branches)]
