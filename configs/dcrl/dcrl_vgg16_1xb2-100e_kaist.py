@@ -8,9 +8,11 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-# torchvision VGG16 ImageNet weights (``features.*``), loaded into both streams; set to None
-# to train from scratch
-vgg16_pretrained = 'checkpoints/vgg16-397923af.pth'
+# ImageNet VGG16 (torchvision's weights, `torchvision://vgg16`: downloaded on first use or found
+# in $MMPED_CHECKPOINTS), loaded into both streams; the inputs are normalised as those weights
+# expect (RGB, ImageNet mean / std; the thermal stream with the same statistics, see README.md).
+# Train from scratch with `--cfg-options model.backbone.pretrained=None`.
+vgg16_pretrained = 'torchvision://vgg16'
 
 # pedestrian anchors: h / w = 2.44 (w / h = 0.41), heights 25 px .. ~420 px at stride 16
 anchor_scales = [1.0, 1.6, 2.56, 4.1, 6.55, 10.49, 16.78]
