@@ -3,6 +3,9 @@
 # Liu et al., "Deep cross-modal representation learning and distillation for
 # illumination-invariant pedestrian detection", IEEE TCSVT 2021. See README.md for the choices
 # made where the paper is silent.
+# Not built on an mmdet Faster R-CNN base: the two-stream VGG16, the single-level RPN / RoI head
+# without FPN, the segmentation heads and the fusion RoI head would each need `_delete_`, more
+# than the inherited train / test settings would save.
 _base_ = [
     '../_base_/datasets/kaist_rgbt.py',
     '../_base_/default_runtime.py',

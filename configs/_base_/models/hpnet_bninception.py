@@ -8,6 +8,7 @@
 # layer names are converted on loading). Those weights expect BGR 0-255 inputs minus
 # [104, 117, 128], std 1, which is the data_preprocessor below. Stage 1 trains from it; stages 2
 # and 3 start from the previous stage's checkpoint (load_from) and set init_cfg=None.
+# Own model base: mmpretrain has no BN-Inception (inception_v2) classifier to inherit.
 bninception_init = dict(
     type='Pretrained',
     checkpoint='http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-239d2248.pth')

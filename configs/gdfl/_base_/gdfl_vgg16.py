@@ -5,6 +5,9 @@
 # weights; mmdet's `open-mmlab://vgg16_caffe`, downloaded on first use or found in
 # $MMPED_CHECKPOINTS), so the input is what those Caffe weights expect: BGR, ImageNet mean
 # subtracted, std 1. Train from scratch with `--cfg-options model.backbone.init_cfg=None`.
+# Not built on mmdet's `_base_/models/ssd300.py`: GDFL replaces its backbone (VGG16Det with the
+# conv3_3 tap and the ZIZOM / attention inputs), its neck and its head, so every part would
+# need `_delete_`.
 vgg16_checkpoint = 'open-mmlab://vgg16_caffe'
 
 model = dict(
