@@ -5,11 +5,13 @@ subsampled convolutions), for GDFL / SSD configs.
 torchvision's VGG16 was trained on RGB images scaled to [0, 1] and normalised with the ImageNet
 mean / std; in mmdet's 0-255 units that is ``mean=[123.675, 116.28, 103.53]``,
 ``std=[58.395, 57.12, 57.375]``, ``bgr_to_rgb=True``. Train with both the converted file and
-that std (the GDFL configs' default ``std=[1, 1, 1]`` matches the caffe VGG16 instead)::
+that normalisation (the GDFL configs' default, BGR minus mean with std 1, matches the Caffe
+VGG16 of ``open-mmlab://vgg16_caffe`` instead)::
 
     python tools/model_converters/vgg16_torchvision_to_ssd.py vgg16-397923af.pth vgg16_ssd.pth
     mim train mmped configs/gdfl/gdfl_vgg16_4xb8-12e_caltech.py --cfg-options \\
-        model.backbone.init_cfg.checkpoint=vgg16_ssd.pth \\
+        model.backbone.init_cfg.checkpoint=vgg16_ssd.pth model.data_preprocessor.bgr_to_rgb=True \\
+        "model.data_preprocessor.mean=[123.675,116.28,103.53]" \\
         "model.data_preprocessor.std=[58.395,57.12,57.375]"
 
 The output is written atomically and never over an existing file.

@@ -3,6 +3,7 @@
 # warm-up lasts the first epoch, counted in iterations of the actual dataloader
 # (`convert_to_iter_based`), so the lr is reached after one epoch whatever the dataset size. The lr
 # is set for the total batch of 8 (2 GPUs x 4): otherwise pass `--auto-scale-lr`.
+# mmdet ships no Adam schedule to inherit (its 1x / 2x / 20e are SGD): stated in full here.
 _base_ = '../../_base_/default_runtime.py'
 
 max_epochs = 40
