@@ -78,6 +78,8 @@ def test_tool_on_a_tiny_random_gdfl(tmp_path):
     # columns) x 4..60 (7 of 8 rows) -> 28 of 128 cells per image
     assert conv4['mask_fraction'] == pytest.approx(28 / 128)
     assert conv4['pedestrian_channels'] == sum(v > 0.04 for v in conv4['iou'])
+    m = 28 / 128
+    assert conv4['chance_iou'] == pytest.approx(0.05 * m / (0.05 + m - 0.05 * m))
     tool.plot(result, str(tmp_path / 'd.png'))
     assert (tmp_path / 'd.png').stat().st_size > 1000
     json.dumps(result)

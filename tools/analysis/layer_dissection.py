@@ -99,8 +99,9 @@ def dissect(model, loader, num_images: int, top: float = 0.05,
 
     Returns:
         dict: ``num_images`` and ``layers``: per layer name ``channels``,
-        ``pedestrian_channels``, ``share``, ``mask_fraction`` (share of pedestrian cells) and
-        the per-channel ``iou`` list.
+        ``pedestrian_channels``, ``share``, ``mask_fraction`` (share of pedestrian cells),
+        ``chance_iou`` (IoU a channel unrelated to pedestrians gets on average: compare it with
+        ``iou_thr``) and the per-channel ``iou`` list.
     """
     feats, masks, seen = collect(model, loader, num_images)
     layers = {}
@@ -110,8 +111,19 @@ def dissect(model, loader, num_images: int, top: float = 0.05,
                             pedestrian_channels=int(res['pedestrian'].sum()),
                             share=res['share'],
                             mask_fraction=float(masks[name].float().mean()),
+                            chance_iou=chance_iou(top, float(masks[name].float().mean())),
                             iou=[round(float(v), 6) for v in res['iou']])
     return dict(num_images=seen, top=top, iou_thr=iou_thr, layers=layers)
+
+
+def chance_iou(top: float, mask_fraction: float) -> float:
+    """IoU of a channel whose top positions fall at random w.r.t. the mask (for reference).
+
+    With a fraction ``top`` of the positions kept and a fraction ``m`` of pedestrian cells, the
+    expected intersection is ``top * m`` and the union ``top + m - top * m``.
+    """
+    union = top + mask_fraction - top * mask_fraction
+    return top * mask_fraction / union if union > 0 else 0.
 
 
 def plot(result: dict, path: str) -> None:
@@ -157,7 +169,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for name, layer in result['layers'].items():
         share, cells = 100 * layer['share'], 100 * layer['mask_fraction']
         print(f"{name}: {layer['pedestrian_channels']}/{layer['channels']} pedestrian channels "
-              f'({share:.1f}%), pedestrian cells {cells:.1f}%')
+              f'({share:.1f}%), pedestrian cells {cells:.1f}%, '
+              f"IoU of a random channel {layer['chance_iou']:.3f}")
     print(f'wrote {json_path} and dissection.png')
     return 0
 
