@@ -1,19 +1,24 @@
 # Copyright (c) mmped contributors. All rights reserved.
 """KAIST dataset, paired pipeline and multi-modal data preprocessor."""
+import logging
+
 import cv2
 import numpy as np
 import pytest
 import torch
 from mmcv.transforms import Compose
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 
 from mmped.datasets import KAISTDataset
+from mmped.datasets.parsers import parse_kaist
+from mmped.datasets.parsers.kaist import kaist_txt_key
 from mmped.registry import MODELS
 from mmped.testing import REPO_ROOT, shared_file
 from mmped.utils import register_all_modules
 
 from .conftest import tiny_model_cfg
-from .kaist_tiny import TEST_FRAMES, TRAIN_FRAMES, make_tiny_kaist
+from .kaist_tiny import EMPTY_FRAMES, PAIRED_SHIFT, TEST_FRAMES, TRAIN_FRAMES, make_tiny_kaist
 
 register_all_modules(init_default_scope=True)
 
@@ -48,20 +53,82 @@ def test_kaist_dataset_variants_and_conditions(tmp_path):
                     test_mode=True)
     assert [test.get_data_info(i)['img_id'] for i in range(2)] == [0, 1]
     assert [test.get_data_info(i)['condition'] for i in range(2)] == ['day', 'night']
-    # paired annotations: the thermal boxes become the instances with box_modality='lwir'
-    lwir_dir = tmp_path / 'lwir_ann'
-    lwir_dir.mkdir()
-    for name in TRAIN_FRAMES:
-        (lwir_dir / (name.replace('/', '_') + '.txt')).write_text(
-            '% bbGt version=3\nperson 1 2 10 30 0 0 0 0 0 0 0\n')
-    paired = _dataset(root, paired_ann_file=str(lwir_dir), box_modality='lwir')
-    info = paired.get_data_info(0)
-    assert info['instances'][0]['bbox'] == [1.0, 2.0, 11.0, 32.0]
-    assert len(info['paired_instances']) == 2
     # a split list naming a frame without annotation is an error naming the frame
     (root / 'imageSets' / 'bad.txt').write_text('set00/V000/I00099\n')
     with pytest.raises(ValueError, match='I00099'):
         _dataset(root, image_set='imageSets/bad.txt')
+
+
+def _boxes(instances):
+    return [inst['bbox'] for inst in instances]
+
+
+def test_paired_annotations_keep_both_modalities(tmp_path):
+    """annotations_paired/setXX/VYYY/{visible,lwir}/I*.txt as distributed: both box sets."""
+    root = make_tiny_kaist(tmp_path / 'kaist')
+    visible = _dataset(root, ann_file='annotations_paired')
+    lwir = _dataset(root, ann_file='annotations_paired', box_modality='lwir')
+    shared = _dataset(root)  # the same frames' boxes, flat single-set layout
+    dx, dy = PAIRED_SHIFT
+    for i in range(len(TRAIN_FRAMES)):
+        v, t, s = (d.get_data_info(i) for d in (visible, lwir, shared))
+        assert _boxes(v['instances']) == _boxes(s['instances'])
+        shifted = [[b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy]
+                   for b, inst in zip(_boxes(s['instances']), s['instances'])
+                   if inst['category'] == 'person']
+        # each modality's own boxes, the other one's kept as paired_instances
+        assert _boxes(t['instances']) == shifted != _boxes(v['instances'])
+        assert _boxes(v['paired_instances']) == shifted
+        assert _boxes(t['paired_instances']) == _boxes(v['instances'])
+    # test frames of the same set, with the split list
+    test = _dataset(root, ann_file='annotations_paired', image_set='imageSets/test.txt',
+                    box_modality='lwir', test_mode=True)
+    assert [test.get_data_info(i)['frame'] for i in range(2)] == list(TEST_FRAMES)
+    # a paired frame without its lwir file is an error naming frame and modality
+    (root / 'annotations_paired' / 'set00' / 'V000' / 'lwir' / 'I00003.txt').unlink()
+    with pytest.raises(ValueError, match=r'I00003.*lwir'):
+        _dataset(root, ann_file='annotations_paired')
+    # the parser refuses to guess which boxes of a per-modality set to use
+    with pytest.raises(ValueError, match='modality'):
+        parse_kaist(root / 'annotations_paired', root / 'imageSets' / 'test.txt')
+
+
+def test_original_tree_layout_and_names():
+    assert kaist_txt_key('set00/V000/I01225.txt') == ('set00/V000/I01225', None)
+    assert kaist_txt_key('set06_V000_I00019.txt') == ('set06/V000/I00019', None)
+    assert kaist_txt_key('set06/V000/lwir/I00019.txt') == ('set06/V000/I00019', 'lwir')
+    assert kaist_txt_key('set06_V000_visible_I00019.txt') == ('set06/V000/I00019', 'visible')
+    assert kaist_txt_key('visible/set06/V000/I00019.txt') == ('set06/V000/I00019', 'visible')
+    with pytest.raises(ValueError, match='README'):
+        kaist_txt_key('README.txt')
+
+
+def test_empty_frames_are_negatives_by_default(tmp_path):
+    """train list with person-less frames: kept (paper), dropped only with filter_empty_gt."""
+    root = make_tiny_kaist(tmp_path / 'kaist')
+    split = 'imageSets/train-with-empty.txt'
+    n_all = len(TRAIN_FRAMES) + len(EMPTY_FRAMES)
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        kept = _dataset(root, ann_file='annotations/train-original', image_set=split)
+        filtered = _dataset(root, ann_file='annotations/train-original', image_set=split,
+                            filter_cfg=dict(filter_empty_gt=True))
+    finally:
+        logger.removeHandler(handler)
+    assert len(kept) == n_all and kept.num_empty_frames == len(EMPTY_FRAMES)
+    assert len(filtered) == len(TRAIN_FRAMES) and filtered.num_empty_frames == 0
+    assert kept.get_data_info(n_all - 1)['instances'] == []
+    log = '\n'.join(r.getMessage() for r in records)
+    assert (f'{n_all} of {n_all} frames kept from {split}, {len(EMPTY_FRAMES)} of them '
+            'without a non-ignored person (filter_empty_gt=False)') in log
+    assert f'{len(TRAIN_FRAMES)} of {n_all} frames kept' in log
+    # the shipped KAIST training set keeps the empty frames
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'dcrl' / 'dcrl_vgg16_1xb2-100e_kaist.py'))
+    assert not cfg.train_dataloader.dataset.filter_cfg.get('filter_empty_gt', False)
 
 
 def test_paired_loading_gray_and_rgb_lwir(tmp_path):
