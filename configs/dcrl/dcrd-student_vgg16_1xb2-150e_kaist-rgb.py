@@ -12,9 +12,16 @@ model = dict(
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,
         pad_size_divisor=16),
-    backbone=dict(in_channels=(3, ), cfl=None),
+    type='SegAuxFasterRCNN',
+    backbone=dict(_delete_=True, type='VGG16Stream', in_channels=3,
+                  pretrained={{_base_.vgg16_pretrained}}),
     rpn_seg_head=dict(in_channels=512),
-    roi_head=dict(fusion=None, seg_head=dict(in_channels=512)))
+    roi_head=dict(type='SegAuxRoIHead', fusion=None, seg_head=dict(in_channels=512)))
+
+# the paired pipelines of the KAIST base config (the distillation configs use them: the
+# teacher needs the thermal image)
+paired_train_pipeline = {{_base_.train_pipeline}}
+paired_test_pipeline = {{_base_.test_pipeline}}
 
 # visible images only (img_path of KAISTDataset)
 train_pipeline = [
