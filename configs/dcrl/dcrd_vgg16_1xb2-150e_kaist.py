@@ -42,3 +42,13 @@ model = dict(
 train_dataloader = dict(dataset=dict(pipeline={{_base_.paired_train_pipeline}}))
 val_dataloader = dict(dataset=dict(pipeline={{_base_.paired_test_pipeline}}))
 test_dataloader = val_dataloader
+
+# distillation lifecycle: the teacher's miss rates on the val set are logged before the first
+# epoch (a wrong teacher checkpoint shows at once); the distillation weight follows
+# `schedule` ((epoch, weight) milestones: [(120, 0.0)] stops distillation after 120 epochs;
+# empty = distillation with weight 1 throughout, as in the paper). An EMA of the student:
+# add dict(type='EMAHook') (copies of this model share the frozen teacher).
+custom_hooks = [
+    dict(type='mmped.TeacherValHook'),
+    dict(type='mmped.DistillWeightHook', schedule=[]),
+]

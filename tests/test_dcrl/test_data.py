@@ -288,3 +288,22 @@ def test_one_channel_thermal_end_to_end(tmp_path):
                                         data_samples=[item['data_samples']]), training=True)
     losses = model.loss(data['inputs'], data['data_samples'])
     assert torch.isfinite(model.parse_losses(losses)[0])
+
+
+def test_nightowls_json_flags(tmp_path):
+    from mmped.datasets import NightOwlsDataset
+
+    from .nightowls_tiny import make_tiny_nightowls
+    root = make_tiny_nightowls(tmp_path / 'no')
+    ds = NightOwlsDataset(data_root=str(root), ann_file='nightowls_training.json',
+                          data_prefix=dict(img='nightowls_training/'), pipeline=[])
+    assert len(ds) == 4  # the person-less frame is kept (negative)
+    first, second = ds.get_data_info(0), ds.get_data_info(1)
+    assert first['img_id'] == 1000 and first['img_path'].endswith('58c5t0000.png')
+    # the pedestrian counts, the bicycle driver is ignored
+    assert [i['ignore_flag'] for i in first['instances']] == [0, 1]
+    assert first['instances'][0]['vis_ratio'] == float('inf')
+    # occluded pedestrian: visible fraction 0, so Reasonable (>= 0.65) ignores it
+    assert second['instances'][0]['vis_ratio'] == 0.0
+    assert second['instances'][0]['occlusion'] == 1
+    assert ds.get_data_info(3)['instances'] == []

@@ -5,7 +5,7 @@ import gc
 import json
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 PathLike = Union[str, Path]
 
@@ -199,3 +199,52 @@ def check_box(path: PathLike, record: Any, field: str, box: Any) -> List[float]:
     if vals[2] < 0 or vals[3] < 0:
         raise parse_error(path, record, field, f'negative width/height in {box!r}')
     return vals
+
+
+def coco_records(path: PathLike, data: dict, name_key: str = 'file_name',
+                 default_size: Sequence[int] = (640, 480)
+                 ) -> Tuple[List[ImageRecord], Dict[Any, ImageRecord]]:
+    """Image records (no instances yet) of a decoded COCO-style document.
+
+    Args:
+        path (str | Path): The json file (for error messages).
+        data (dict): The document (:func:`load_coco_json`).
+        name_key (str): Image field holding the frame name (``file_name``; MLPD KAIST:
+            ``im_name``, falling back to ``file_name``).
+        default_size (Sequence[int]): ``(width, height)`` when an image has none.
+
+    Returns:
+        tuple[list[dict], dict]: Records in file order (``img_id``, ``file_name``, ``width``,
+        ``height``, empty ``instances``) and the same records by image id.
+    """
+    records, by_id = [], {}
+    for i, img in enumerate(data['images']):
+        name = img.get(name_key, img.get('file_name'))
+        if name is None or 'id' not in img:
+            raise parse_error(path, f'image {i}', f'id/{name_key}', 'missing')
+        rec = dict(img_id=img['id'], file_name=name,
+                   width=int(img.get('width', default_size[0])),
+                   height=int(img.get('height', default_size[1])), instances=[])
+        records.append(rec)
+        by_id[img['id']] = rec
+    return records, by_id
+
+
+def iter_coco_annotations(path: PathLike, data: dict, by_id: Dict[Any, ImageRecord]
+                          ) -> Iterator[Tuple[int, dict, ImageRecord, List[float]]]:
+    """Annotations of a COCO-style document with their image record and checked box.
+
+    Args:
+        path (str | Path): The json file (for error messages).
+        data (dict): The document.
+        by_id (dict): Image records by id (:func:`coco_records`).
+
+    Yields:
+        tuple: ``(index, annotation, record, [x, y, w, h])``.
+    """
+    for i, ann in enumerate(data['annotations']):
+        rec = by_id.get(ann.get('image_id'))
+        if rec is None:
+            raise parse_error(path, f'annotation {i}', 'image_id',
+                              f'unknown image {ann.get("image_id")!r}')
+        yield i, ann, rec, check_box(path, f'annotation {i}', 'bbox', ann.get('bbox'))

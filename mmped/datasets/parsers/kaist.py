@@ -25,8 +25,9 @@ from .common import (
     ImageRecord,
     PathLike,
     bbgt_vis_ratio,
-    check_box,
+    coco_records,
     gc_paused,
+    iter_coco_annotations,
     load_coco_json,
     make_instance,
     parse_error,
@@ -75,22 +76,10 @@ def parse_kaist_json(path: PathLike) -> List[ImageRecord]:
     """
     data = load_coco_json(path)
     cats = {c['id']: c['name'] for c in data.get('categories', [])} or _CATEGORY_NAMES
-    records, by_id = [], {}
-    for i, img in enumerate(data['images']):
-        name = img.get('im_name', img.get('file_name'))
-        if name is None or 'id' not in img:
-            raise parse_error(path, f'image {i}', 'im_name/id', 'missing')
-        rec = dict(img_id=img['id'], file_name=name, width=int(img.get('width', 640)),
-                   height=int(img.get('height', 512)), condition=kaist_condition(name),
-                   instances=[])
-        records.append(rec)
-        by_id[img['id']] = rec
-    for i, ann in enumerate(data['annotations']):
-        rec = by_id.get(ann.get('image_id'))
-        if rec is None:
-            raise parse_error(path, f'annotation {i}', 'image_id',
-                              f'unknown image {ann.get("image_id")!r}')
-        box = check_box(path, f'annotation {i}', 'bbox', ann.get('bbox'))
+    records, by_id = coco_records(path, data, name_key='im_name', default_size=(640, 512))
+    for rec in records:
+        rec['condition'] = kaist_condition(rec['file_name'])
+    for i, ann, rec, box in iter_coco_annotations(path, data, by_id):
         ignore = bool(ann.get('ignore', 0))
         occ = ann.get('occlusion', 0)
         if occ not in (0, 1, 2):
