@@ -258,16 +258,54 @@ def test_real_kaist_pair_flows_through_pipeline_and_model(tmp_path):
     assert torch.isfinite(model.parse_losses(losses)[0])
 
 
-def test_configs_build():
-    """Every DCRL / DCRD config parses; the teacher and distillation models build."""
-    configs = sorted((REPO_ROOT / 'configs' / 'dcrl').glob('*.py'))
-    assert len(configs) >= 20
-    for path in configs:
+CONFIGS = sorted((REPO_ROOT / 'configs' / 'dcrl').glob('*.py'))
+
+
+def _distinct_models():
+    seen, out = set(), []
+    for path in CONFIGS:
+        model = Config.fromfile(str(path)).model
+        key = model.pretty_text if hasattr(model, 'pretty_text') else repr(model.to_dict())
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
+
+
+def test_configs_parse_and_metafile_points_at_the_producing_config():
+    """Each config parses; every metafile entry's results are of the data its config uses."""
+    import yaml
+    assert len(CONFIGS) >= 29
+    meta = yaml.safe_load((REPO_ROOT / 'configs' / 'dcrl' / 'metafile.yml').read_text())
+    by_name = {m['Name']: m for m in meta['Models']}
+    assert set(by_name) == {p.stem for p in CONFIGS}
+    for path in CONFIGS:
         cfg = Config.fromfile(str(path))
         assert cfg.default_scope == 'mmped' and 'model' in cfg
-    assert {'dcrl_vgg16_1xb2-100e_kaist.py', 'dcrd_vgg16_1xb2-150e_kaist.py',
-            'dcrd-student_vgg16_1xb2-150e_kaist-rgb.py'} <= {p.name for p in configs}
-    assert len(TEST_FRAMES) == 2
+        assert by_name[path.stem]['Config'] == f'configs/dcrl/{path.name}'
+        val, train = cfg.val_dataloader.dataset, cfg.train_dataloader.dataset
+        for result in by_name[path.stem].get('Results', []):
+            for metric in result['Metrics']:
+                if 'improved annotations' in metric:
+                    assert val.ann_file == 'KAIST_annotation.json', path.name
+                    assert train.ann_file == 'annotations', path.name
+                if 'original annotations' in metric:
+                    assert val.ann_file == 'annotations' and cfg.val_evaluator.ann_file is None
+                if 'paired' in metric:
+                    assert val.ann_file == 'annotations_paired', path.name
+                    assert val.box_modality == metric.split('paired ')[1].split(')')[0]
+                if 'sanitized training' in metric:
+                    assert train.ann_file == 'annotations_sanitized', path.name
+                if 'NightOwls' in metric or 'Caltech' in metric:
+                    assert result['Dataset'] in val.type
+
+
+@pytest.mark.parametrize('path', _distinct_models(), ids=lambda p: p.stem)
+def test_config_models_build(path):
+    """The model of every config builds as shipped (one build per distinct model dict)."""
+    cfg = Config.fromfile(str(path))
+    model = MODELS.build(cfg.model)
+    assert sum(p.numel() for p in model.parameters()) > 10_000_000
 
 
 def test_one_channel_thermal_end_to_end(tmp_path):

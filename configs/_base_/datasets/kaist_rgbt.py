@@ -47,7 +47,12 @@ test_pipeline = [
     dict(type='LoadPairedImageFromFile', lwir_channels=3, backend_args=backend_args),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackPairedDetInputs'),
+    # ``instances`` (parsed annotations of the frame) lets the metric take the ground truth
+    # from the samples (evaluator ann_file=None: original / paired test annotations)
+    dict(
+        type='PackPairedDetInputs',
+        meta_keys=('img_id', 'img_path', 'lwir_path', 'ori_shape', 'img_shape', 'scale_factor',
+                   'condition', 'modality_channels', 'instances')),
 ]
 
 train_dataloader = dict(
@@ -84,7 +89,8 @@ val_dataloader = dict(
         backend_args=backend_args))
 test_dataloader = val_dataloader
 
-# KAIST protocol of the MLPD script: reasonable all / day / night (+ scale / occlusion setups)
+# KAIST protocol of the MLPD script: reasonable all / day / night (+ scale / occlusion setups);
+# on the improved test annotations (Table I). ann_file=None: ground truth of the val dataset
 val_evaluator = dict(
     type='MissRateMetric',
     protocol='kaist',
