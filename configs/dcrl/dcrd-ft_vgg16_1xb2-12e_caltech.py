@@ -24,26 +24,17 @@ test_pipeline = [
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
+# the NightOwls dataloaders with Caltech's dataset, files and pipelines
 train_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type='CaltechDataset',
-        data_root=data_root,
-        ann_file='coco/train.json',
-        data_prefix=dict(img='coco/images/'),
+        type='CaltechDataset', data_root=data_root, ann_file='coco/train.json',
+        data_prefix=dict(img='coco/images/'), pipeline=train_pipeline,
         # the usual Caltech training subset: persons >= 50 px and >= 65 % visible
-        train_filter=dict(min_height=50, min_vis=0.65),
-        filter_cfg=dict(filter_empty_gt=False),
-        pipeline=train_pipeline))
+        train_filter=dict(min_height=50, min_vis=0.65)))
 val_dataloader = dict(
     dataset=dict(
-        _delete_=True,
-        type='CaltechDataset',
-        data_root=data_root,
-        ann_file='coco/test.json',
-        data_prefix=dict(img='coco/images/'),
-        test_mode=True,
-        pipeline=test_pipeline))
+        type='CaltechDataset', data_root=data_root, ann_file='coco/test.json',
+        data_prefix=dict(img='coco/images/'), pipeline=test_pipeline))
 test_dataloader = val_dataloader
 # Caltech-reasonable with the original toolbox (dbEval) protocol
 val_evaluator = dict(

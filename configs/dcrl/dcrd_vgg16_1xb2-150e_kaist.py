@@ -15,14 +15,7 @@ model = dict(
     teacher_ckpt=teacher_ckpt,
     student_channels=(0, 1, 2),
     # the paired input is normalised once, with the teacher's per-modality statistics
-    data_preprocessor=dict(
-        _delete_=True,
-        type='MultiModalDetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53, 123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375, 58.395, 57.12, 57.375],
-        modality_channels=(3, 3),
-        bgr_to_rgb=True,
-        pad_size_divisor=16),
+    data_preprocessor={{_base_.data_preprocessor}},
     # Eq. (15): 1x1 adaptation 512 -> 1024 (the teacher's two concatenated conv5 maps), rho 0.5
     loss_feature=dict(
         type='FeatureHintLoss', student_channels=512, teacher_channels=1024, loss_weight=0.5),

@@ -12,7 +12,6 @@ from mmengine.logging import MMLogger
 
 from mmped.datasets import KAISTDataset
 from mmped.datasets.parsers import parse_kaist
-from mmped.datasets.parsers.kaist import kaist_txt_key
 from mmped.registry import MODELS
 from mmped.testing import REPO_ROOT, shared_file
 from mmped.utils import register_all_modules
@@ -94,6 +93,7 @@ def test_paired_annotations_keep_both_modalities(tmp_path):
 
 
 def test_original_tree_layout_and_names():
+    from mmped.datasets.parsers.kaist import kaist_txt_key
     assert kaist_txt_key('set00/V000/I01225.txt') == ('set00/V000/I01225', None)
     assert kaist_txt_key('set06_V000_I00019.txt') == ('set06/V000/I00019', None)
     assert kaist_txt_key('set06/V000/lwir/I00019.txt') == ('set06/V000/I00019', 'lwir')

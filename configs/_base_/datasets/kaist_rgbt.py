@@ -18,10 +18,13 @@ img_scale = (640, 512)
 
 # ImageNet statistics for both streams (both start from ImageNet VGG16; the thermal image is a
 # replicated gray image), per modality, RGB order after the per-modality BGR -> RGB flip
+# (the one definition of the normalisation; the RGB-only student configs use rgb_mean / rgb_std)
+rgb_mean = [123.675, 116.28, 103.53]
+rgb_std = [58.395, 57.12, 57.375]
 data_preprocessor = dict(
     type='MultiModalDetDataPreprocessor',
-    mean=[123.675, 116.28, 103.53, 123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375, 58.395, 57.12, 57.375],
+    mean=rgb_mean + rgb_mean,
+    std=rgb_std + rgb_std,
     modality_channels=(3, 3),
     bgr_to_rgb=True,
     pad_size_divisor=16)
