@@ -16,9 +16,10 @@ backend_args = None
 # KAIST frames are 640 x 512 and used at that size (the Resize is a no-op on them)
 img_scale = (640, 512)
 
-# ImageNet statistics for both streams (both start from ImageNet VGG16; the thermal image is a
-# replicated gray image), per modality, RGB order after the per-modality BGR -> RGB flip
-# (the one definition of the normalisation; the RGB-only student configs use rgb_mean / rgb_std)
+# ImageNet statistics for both streams, as torchvision's VGG16 weights expect (both streams start
+# from them; the thermal image is a replicated gray image, so its three channels get the RGB
+# mean / std too), per modality, RGB order after the per-modality BGR -> RGB flip. The one
+# definition of these values for the DCRL / DCRD configs (RGB-only students: rgb_mean / rgb_std)
 rgb_mean = [123.675, 116.28, 103.53]
 rgb_std = [58.395, 57.12, 57.375]
 data_preprocessor = dict(
