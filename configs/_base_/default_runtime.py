@@ -7,7 +7,7 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='DetVisualizationHook'))
+    visualization=dict(type='mmped.PedVisualizationHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,
@@ -16,7 +16,9 @@ env_cfg = dict(
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+# pedestrian boxes with ignore regions, RGB-T pairs side by side, attention overlays; add
+# dict(type='TensorboardVisBackend') to vis_backends for TensorBoard (pip install mmped[tensorboard])
+visualizer = dict(type='mmped.PedLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 
 log_level = 'INFO'
