@@ -24,7 +24,7 @@ from .inputs import (
     read_image,
 )
 
-__all__ = ['PedDetInferencer', 'coco_results', 'image_ids_from_gt']
+__all__ = ['PedDetInferencer', 'init_ped_detector', 'coco_results', 'image_ids_from_gt']
 
 
 def _dataset_meta(cfg) -> Optional[dict]:
@@ -36,6 +36,45 @@ def _dataset_meta(cfg) -> Optional[dict]:
     meta = dict(getattr(cls, 'METAINFO', {}) or {}) if cls is not None else {}
     meta.update(ds.get('metainfo') or {})
     return meta if meta.get('classes') else None
+
+
+def init_ped_detector(config, checkpoint: Optional[str] = None, device: str = 'cpu',
+                      cfg_options: Optional[dict] = None):
+    """``mmdet.apis.init_detector`` in the mmped scope, with the class names of the config's
+    dataset when the checkpoint has none (instead of COCO's).
+
+    Args:
+        config (str | Path | Config): Config file or object.
+        checkpoint (str, optional): Checkpoint; None keeps the initial (random) weights.
+        device (str): Device. Defaults to ``'cpu'``.
+        cfg_options (dict, optional): Overrides merged into the config.
+
+    Returns:
+        nn.Module: The detector in eval mode, with ``cfg`` and ``dataset_meta``.
+    """
+    from mmdet.apis import init_detector
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    from mmped.utils import register_all_modules
+
+    register_all_modules(init_default_scope=False)
+    cfg = config if isinstance(config, Config) else Config.fromfile(str(config))
+    with DefaultScope.overwrite_default_scope('mmped'):
+        model = init_detector(cfg, checkpoint, device=device, cfg_options=cfg_options)
+    _use_dataset_classes(model, model.cfg, checkpoint)
+    return model
+
+
+def _use_dataset_classes(model, cfg, checkpoint: Optional[str]) -> Optional[dict]:
+    """Give ``model`` the config dataset's meta when the checkpoint names no classes (mmdet
+    then falls back to COCO's 80); returns the meta set, or None."""
+    classes = (model.dataset_meta or {}).get('classes')
+    meta = _dataset_meta(cfg)
+    if meta is None or not (checkpoint is None or not classes or len(classes) == 80):
+        return None
+    model.dataset_meta = meta
+    return meta
 
 
 def image_ids_from_gt(ann_file: PathLike) -> Dict[str, int]:
@@ -98,12 +137,9 @@ class PedDetInferencer(DetInferencer):
         register_all_modules(init_default_scope=False)
         super().__init__(model=model, weights=weights, device=device, scope='mmped',
                          palette=palette, show_progress=False)
-        classes = (self.model.dataset_meta or {}).get('classes')
-        meta = _dataset_meta(self.cfg)
-        if meta is not None and (weights is None or not classes or len(classes) == 80):
-            self.model.dataset_meta = meta
-            if self.visualizer is not None:
-                self.visualizer.dataset_meta = meta
+        meta = _use_dataset_classes(self.model, self.cfg, weights)
+        if meta is not None and self.visualizer is not None:
+            self.visualizer.dataset_meta = meta
 
     def predict_images(self, files: Sequence[PathLike], batch_size: int = 1,
                        show_progress: bool = True) -> list:

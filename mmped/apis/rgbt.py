@@ -15,10 +15,13 @@ from torch import nn
 
 from mmped.utils.fileio import write_bytes_atomic
 
-from .det_inferencer import _dataset_meta, coco_results
+from .det_inferencer import coco_results, init_ped_detector
 from .inputs import PathLike, check_out_dir, list_images, pair_folders, progress, read_image
 
-__all__ = ['init_rgbt_detector', 'is_paired_model', 'inference_rgbt', 'inference_rgbt_folders']
+__all__ = [
+    'init_rgbt_detector', 'is_paired_model', 'inference_rgbt', 'inference_rgbt_folders',
+    'inference_rgbt_pairs'
+]
 
 ImageLike = Union[str, Path, np.ndarray]
 _PAIRED_LOADERS = ('LoadPairedImageFromFile', 'mmped.LoadPairedImageFromFile')
@@ -27,25 +30,8 @@ _LOADERS = _PAIRED_LOADERS + ('LoadImageFromFile', 'mmdet.LoadImageFromFile')
 
 def init_rgbt_detector(config: Union[str, Path, Config], checkpoint: Optional[str] = None,
                        device: str = 'cpu', cfg_options: Optional[dict] = None) -> nn.Module:
-    """Build a DCRL teacher / DCRD student (any mmped detector) for inference.
-
-    Same as ``mmdet.apis.init_detector`` in the mmped scope, with the class names of the
-    config's dataset when the checkpoint has none.
-    """
-    from mmdet.apis import init_detector
-    from mmengine.registry import DefaultScope
-
-    from mmped.utils import register_all_modules
-
-    register_all_modules(init_default_scope=False)
-    cfg = config if isinstance(config, Config) else Config.fromfile(str(config))
-    with DefaultScope.overwrite_default_scope('mmped'):
-        model = init_detector(cfg, checkpoint, device=device, cfg_options=cfg_options)
-    meta = _dataset_meta(model.cfg)
-    if meta is not None and (checkpoint is None or not model.dataset_meta.get('classes')
-                             or len(model.dataset_meta['classes']) == 80):
-        model.dataset_meta = meta
-    return model
+    """Build a DCRL teacher / DCRD student for inference (:func:`init_ped_detector`)."""
+    return init_ped_detector(config, checkpoint, device, cfg_options)
 
 
 def _test_pipeline_cfg(model: nn.Module) -> List[dict]:
@@ -163,19 +149,32 @@ def inference_rgbt_folders(model: nn.Module, visible_dir: PathLike,
         FileNotFoundError: A folder is missing or an image has no partner (named).
         ValueError: A folder is empty; a paired model without ``lwir_dir``.
     """
-    from mmped.visualization import PedLocalVisualizer
-
-    paired = is_paired_model(model)
     if lwir_dir is None:
-        if paired:
+        if is_paired_model(model):
             raise ValueError(f'the RGB-T model needs the thermal folder matching {visible_dir}')
         pairs = [(p, None) for p in list_images(visible_dir)]
     else:
         pairs = pair_folders(visible_dir, lwir_dir)
+    return inference_rgbt_pairs(model, pairs, out_dir, pred_score_thr, save_vis, show_progress)
+
+
+def inference_rgbt_pairs(model: nn.Module, pairs: Sequence[Tuple[PathLike, Optional[PathLike]]],
+                         out_dir: PathLike, pred_score_thr: float = 0.3, save_vis: bool = True,
+                         show_progress: bool = True) -> Dict[str, object]:
+    """Detect pedestrians in ``(visible, lwir)`` path pairs (lwir None for an RGB-only model)
+    and write the outputs described in :func:`inference_rgbt_folders`.
+
+    Raises:
+        FileNotFoundError: An image or its partner does not exist (named).
+    """
+    from mmped.visualization import PedLocalVisualizer
+
+    if not pairs:
+        raise ValueError('no image pair given')
+    pairs = [(Path(v), None if t is None else Path(t)) for v, t in pairs]
+    paired = is_paired_model(model)
     out = check_out_dir(out_dir, [p for pair in pairs for p in pair if p is not None])
-    vis = PedLocalVisualizer.get_instance('mmped_rgbt_inference') \
-        if PedLocalVisualizer.check_instance_created('mmped_rgbt_inference') \
-        else PedLocalVisualizer(name='mmped_rgbt_inference')
+    vis = PedLocalVisualizer.get_instance('mmped_rgbt_inference')
     results, images, drawings = [], [], []
     for k, (v, t) in enumerate(progress(pairs, len(pairs), 'detect RGB-T', show_progress)):
         pred = inference_rgbt(model, v, t if paired or t is None else None)
