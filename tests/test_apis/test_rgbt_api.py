@@ -84,7 +84,8 @@ def test_missing_partner_and_empty_folder_errors(teacher, pair, tmp_path):
     (tmp_path / 'visible' / 'I00001.png').symlink_to(pair[0])
     (tmp_path / 'visible' / 'I00002.png').symlink_to(pair[0])
     (tmp_path / 'lwir' / 'I00001.png').symlink_to(pair[1])
-    with pytest.raises(FileNotFoundError, match=r'I00002.png has no image named I00002\* in .*lwir'):
+    with pytest.raises(FileNotFoundError,
+                       match=r'I00002.png has no image named I00002\* in .*lwir'):
         inference_rgbt_folders(teacher, tmp_path / 'visible', tmp_path / 'lwir', tmp_path / 'o')
     (tmp_path / 'empty').mkdir()
     with pytest.raises(ValueError, match=f'no image .* in {tmp_path / "empty"}'):
