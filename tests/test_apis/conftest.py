@@ -51,6 +51,18 @@ def demo_module(name: str):
     return load_module(REPO_ROOT / 'demo' / f'{name}.py', name)
 
 
+@pytest.fixture(scope='module', autouse=True)
+def _one_thread():
+    """One torch thread (as under pytest-xdist): on a loaded 2-core machine many threads make
+    these small forwards several times slower."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope='session')
 def real() -> Path:
     if not SHARED_DATA.is_dir():
