@@ -133,3 +133,42 @@ def test_dcrl_segmentation_and_pair(tmp_path):
     cfg.val_evaluator.ann_file = str(root / 'annotations' / 'test.json')
     out = val_with_hook(cfg, tmp_path / 'work', tensorboard=False)
     _check(out, tensorboard=False)
+
+
+def _run_test_tool(config: Path, ckpt: Path, work: Path, opts: dict, monkeypatch) -> None:
+    import runpy
+    import sys
+
+    from mmped.testing import cfg_options_cli
+
+    argv = ['test.py', str(config), str(ckpt), '--work-dir', str(work), '--show-dir', 'shown',
+            *cfg_options_cli(opts)]
+    monkeypatch.setattr(sys, 'argv', argv)
+    runpy.run_path(str(REPO_ROOT / 'tools' / 'test.py'), run_name='__main__')
+
+
+def test_show_dir_for_a_classifier_config(real, tmp_path, monkeypatch):
+    """tools/test.py --show-dir on an attribute config draws through mmpretrain's visualizer
+    (the detection hook it replaced cannot draw classifier samples)."""
+    import torch
+
+    from mmped.registry import MODELS
+
+    config = REPO_ROOT / 'configs' / 'hpnet' / 'hpnet-stage3_bninception_1xb32-5e_pa100k.py'
+    opts = {'model.backbone.widen_factor': 0.0625, 'model.num_att_channels': 2,
+            'test_dataloader.dataset.data_root': str(real / 'pa100k'),
+            'test_dataloader.dataset.ann_file': 'annotation5.mat',
+            'test_dataloader.dataset.data_prefix.img_path': 'data',
+            'test_dataloader.dataset.indices': 3, 'test_dataloader.num_workers': 0,
+            'test_dataloader.persistent_workers': False,
+            'test_dataloader.dataset.pipeline.1.scale': (48, 48),
+            'default_hooks.visualization.num_attention_images': 1,
+            'visualizer.name': f'vis_{tmp_path.name}', 'env_cfg.dist_cfg.backend': 'gloo'}
+    cfg = Config.fromfile(str(config))
+    cfg.merge_from_dict({k: v for k, v in opts.items() if k.startswith('model.')})
+    ckpt = tmp_path / 'hpnet.pth'
+    torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict()), ckpt)
+    _run_test_tool(config, ckpt, tmp_path / 'work', opts, monkeypatch)
+    shown = sorted((tmp_path / 'work').rglob('shown/*.png'))
+    assert [p.name[:6] for p in shown] == ['000001', '000002', '000003']
+    assert len(list((tmp_path / 'work').rglob('shown/attention/*.png'))) == 1
