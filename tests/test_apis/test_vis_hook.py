@@ -172,3 +172,31 @@ def test_show_dir_for_a_classifier_config(real, tmp_path, monkeypatch):
     shown = sorted((tmp_path / 'work').rglob('shown/*.png'))
     assert [p.name[:6] for p in shown] == ['000001', '000002', '000003']
     assert len(list((tmp_path / 'work').rglob('shown/attention/*.png'))) == 1
+
+
+def test_show_dir_for_an_rgbt_detector(tmp_path, monkeypatch):
+    """--show-dir on the DCRL teacher: every test pair drawn visible | thermal side by side."""
+    import torch
+    from mmengine.registry import DefaultScope
+    from test_dcrl.kaist_tiny import make_tiny_kaist
+
+    from mmped.registry import MODELS
+
+    root = make_tiny_kaist(tmp_path / 'kaist')
+    opts = {**DCRL_TEACHER_TINY, 'test_dataloader.dataset.data_root': str(root),
+            'test_dataloader.dataset.ann_file': 'annotations/test.json',
+            'test_dataloader.dataset.image_set': 'imageSets/test.txt',
+            'test_dataloader.dataset.img_template': '{set}/{video}/{modality}/{frame}.png',
+            'test_dataloader.dataset.pipeline.1.scale': (80, 64),
+            'test_dataloader.num_workers': 0, 'test_dataloader.persistent_workers': False,
+            'test_evaluator.ann_file': str(root / 'annotations' / 'test.json'),
+            'visualizer.name': f'vis_{tmp_path.name}', 'env_cfg.dist_cfg.backend': 'gloo'}
+    cfg = Config.fromfile(str(DCRL_TEACHER))
+    cfg.merge_from_dict({k: v for k, v in opts.items() if k.startswith('model.')})
+    ckpt = tmp_path / 'dcrl.pth'
+    with DefaultScope.overwrite_default_scope('mmped'):
+        torch.save(dict(state_dict=MODELS.build(cfg.model).state_dict()), ckpt)
+    _run_test_tool(DCRL_TEACHER, ckpt, tmp_path / 'work', opts, monkeypatch)
+    shown = sorted((tmp_path / 'work').rglob('shown/*.png'))
+    assert [p.name for p in shown] == ['000001_I00019.png', '000002_I00039.png']
+    assert cv2.imread(str(shown[0])).shape == (64, 160, 3)  # 64 x 80 visible | thermal
