@@ -178,7 +178,8 @@ def search_person(model: nn.Module, query_img: PathLike, query_box: Sequence[flo
         np.linalg.norm(index.feats[keep], axis=1), 1e-12)
     order = np.argsort(-sims, kind='stable')[:topk]
     rows = np.flatnonzero(keep)[order]
-    return [dict(image=index.files[index.frame[r]], bbox=index.boxes[r].round(1).tolist(),
+    return [dict(image=index.files[index.frame[r]],
+                 bbox=index.boxes[r].astype(np.float64).round(1).tolist(),
                  score=float(index.scores[r]), similarity=float(s))
             for r, s in zip(rows, sims[order])]
 
