@@ -53,10 +53,21 @@ def _struct(rows, fields):
     return arr
 
 
+CUHK_SIZES = {f's{i}.jpg': (96, 64) for i in range(1, 7)}
+CUHK_SIZES.update({'s2.jpg': (72, 128), 's5.jpg': (128, 64)})  # (width, height)
+
+
 def make_tiny_cuhk(root: Path) -> Path:
-    """Raw CUHK-SYSU files: 3 train + 3 test images, ``Person.mat``, ``pool.mat``, TestG2."""
+    """Raw CUHK-SYSU files: 3 train + 3 test images (``Image/SSM/s{i}.jpg``, flat grey
+    ``30 * i``, sizes :data:`CUHK_SIZES`), ``Person.mat``, ``pool.mat``, TestG2."""
+    import cv2
+
     ann = root / 'annotation'
     (ann / 'test' / 'train_test').mkdir(parents=True, exist_ok=True)
+    img_dir = root / 'Image' / 'SSM'
+    img_dir.mkdir(parents=True, exist_ok=True)
+    for i, (name, (w, h)) in enumerate(CUHK_SIZES.items(), 1):
+        cv2.imwrite(str(img_dir / name), np.full((h, w, 3), 30 * i, np.uint8))
     boxes = {f's{i}.jpg': [[10 + i, 5, 20, 50], [50, 8, 18, 44]] for i in range(1, 7)}
     imgs = [dict(imname=n, nAppear=np.array([[2.0]]),
                  box=_struct([dict(idlocate=np.array([b], dtype=np.float64),

@@ -34,6 +34,12 @@ class BottomUpFusionRoIExtractor(BaseModule):
     ``l_k``. ``levels=(4, )`` is the plain single-level extractor of the baseline (Table 4,
     BUF_c4). Table 4's ablations are ``(3, 4)``, ``(2, 3, 4)`` and ``(1, 2, 3, 4)`` (BUFF).
 
+    ``out_level`` above ``l_K`` continues the bottom-up stream without fusion:
+    ``F = T_l(F)`` for ``l = l_K + 1 .. out_level``. The single-level runs of Fig. 4
+    (``BUF_c1`` / ``c2`` / ``c3``: ``levels=(i, ), out_level=4``) thus keep the transforms and
+    the 1024-channel input of conv5 that BUF has (our reading: the paper says only that
+    ``BUF_ci`` "takes the feature produced by conv i as input").
+
     Args:
         roi_layer (dict): An mmcv RoI op config without ``spatial_scale``, e.g.
             ``dict(type='RoIAlign', output_size=(14, 7), sampling_ratio=0)``; ``'RoIPool'`` (the
@@ -42,6 +48,8 @@ class BottomUpFusionRoIExtractor(BaseModule):
             (ResNet-50: 64, 256, 512, 1024).
         featmap_strides (Sequence[int]): Strides of conv1..conv4 (2, 4, 8, 16).
         levels (Sequence[int]): The fused levels (1-based, increasing). Defaults to (1, 2, 3, 4).
+        out_level (int, optional): Level whose channels the output has (>= ``levels[-1]``);
+            None = ``levels[-1]``. Defaults to None.
         norm_cfg (dict): Normalisation of the transform blocks. Defaults to BN.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -51,6 +59,7 @@ class BottomUpFusionRoIExtractor(BaseModule):
                  in_channels: Sequence[int] = (64, 256, 512, 1024),
                  featmap_strides: Sequence[int] = (2, 4, 8, 16),
                  levels: Sequence[int] = (1, 2, 3, 4),
+                 out_level: Optional[int] = None,
                  norm_cfg: dict = dict(type='BN', requires_grad=True),
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -61,7 +70,12 @@ class BottomUpFusionRoIExtractor(BaseModule):
                              f'got {levels}')
         if len(in_channels) != len(featmap_strides):
             raise ValueError('in_channels and featmap_strides differ in length')
+        out_level = levels[-1] if out_level is None else int(out_level)
+        if not levels[-1] <= out_level <= len(in_channels):
+            raise ValueError(f'out_level must be within {levels[-1]}..{len(in_channels)}, '
+                             f'got {out_level}')
         self.levels = levels
+        self.out_level = out_level
         self.in_channels = tuple(in_channels)
         self.featmap_strides = tuple(featmap_strides)
         roi_cfg = dict(roi_layer)
@@ -70,15 +84,17 @@ class BottomUpFusionRoIExtractor(BaseModule):
             getattr(mmcv.ops, layer_type)(spatial_scale=1.0 / featmap_strides[lv - 1], **roi_cfg)
             for lv in levels
         ])
+        # fusion stages between the selected levels, then plain transforms up to out_level
+        chain = levels + tuple(range(levels[-1] + 1, out_level + 1))
         self.transforms = nn.ModuleDict({
             f'T{cur}': make_transform(in_channels[prev - 1], in_channels[cur - 1], norm_cfg)
-            for prev, cur in zip(levels[:-1], levels[1:])
+            for prev, cur in zip(chain[:-1], chain[1:])
         })
 
     @property
     def out_channels(self) -> int:
-        """Channels of the fused RoI feature (those of the last level)."""
-        return self.in_channels[self.levels[-1] - 1]
+        """Channels of the output RoI feature (those of ``out_level``)."""
+        return self.in_channels[self.out_level - 1]
 
     def forward(self, feats: Sequence[Tensor], rois: Tensor) -> Tensor:
         """Pool and fuse.
@@ -88,7 +104,7 @@ class BottomUpFusionRoIExtractor(BaseModule):
             rois (Tensor): RoIs (N, 5) as ``(batch_index, x1, y1, x2, y2)`` in input pixels.
 
         Returns:
-            Tensor: Fused RoI features (N, C_last, h, w).
+            Tensor: Fused RoI features (N, C_out, h, w), ``C_out`` = :attr:`out_channels`.
         """
         if len(feats) != len(self.in_channels):
             raise ValueError(f'expected {len(self.in_channels)} level maps, got {len(feats)}')
@@ -97,4 +113,6 @@ class BottomUpFusionRoIExtractor(BaseModule):
             pooled = layer(feats[lv - 1], rois)
             fused = pooled if fused is None else torch.maximum(
                 self.transforms[f'T{lv}'](fused), pooled)
+        for lv in range(self.levels[-1] + 1, self.out_level + 1):
+            fused = self.transforms[f'T{lv}'](fused)
         return fused
