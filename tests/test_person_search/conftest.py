@@ -57,32 +57,37 @@ CUHK_SIZES = {f's{i}.jpg': (96, 64) for i in range(1, 7)}
 CUHK_SIZES.update({'s2.jpg': (72, 128), 's5.jpg': (128, 64)})  # (width, height)
 
 
-def make_tiny_cuhk(root: Path) -> Path:
+def make_tiny_cuhk(root: Path, extra_test: int = 0) -> Path:
     """Raw CUHK-SYSU files: 3 train + 3 test images (``Image/SSM/s{i}.jpg``, flat grey
-    ``30 * i``, sizes :data:`CUHK_SIZES`), ``Person.mat``, ``pool.mat``, TestG2."""
+    ``30 * i``, sizes :data:`CUHK_SIZES`), ``Person.mat``, ``pool.mat``, TestG2; ``extra_test``
+    more test images ``s7...`` (96 x 64) with two unlabelled people each."""
     import cv2
 
     ann = root / 'annotation'
     (ann / 'test' / 'train_test').mkdir(parents=True, exist_ok=True)
     img_dir = root / 'Image' / 'SSM'
     img_dir.mkdir(parents=True, exist_ok=True)
-    for i, (name, (w, h)) in enumerate(CUHK_SIZES.items(), 1):
-        cv2.imwrite(str(img_dir / name), np.full((h, w, 3), 30 * i, np.uint8))
-    boxes = {f's{i}.jpg': [[10 + i, 5, 20, 50], [50, 8, 18, 44]] for i in range(1, 7)}
+    num = 6 + extra_test
+    for i in range(1, num + 1):
+        w, h = CUHK_SIZES.get(f's{i}.jpg', (96, 64))
+        cv2.imwrite(str(img_dir / f's{i}.jpg'), np.full((h, w, 3), 30 * i % 256, np.uint8))
+    boxes = {f's{i}.jpg': [[10 + i, 5, 20, 50], [50, 8, 18, 44]] for i in range(1, num + 1)}
     imgs = [dict(imname=n, nAppear=np.array([[2.0]]),
                  box=_struct([dict(idlocate=np.array([b], dtype=np.float64),
                                    ishard=np.array([[0]])) for b in bs], ['idlocate', 'ishard']))
             for n, bs in boxes.items()]
     savemat(str(ann / 'Images.mat'), {'Img': _struct(imgs, ['imname', 'nAppear', 'box'])})
     test = ['s4.jpg', 's5.jpg', 's6.jpg']
-    savemat(str(ann / 'pool.mat'), {'pool': np.array(test, dtype=object).reshape(-1, 1)})
+    pool = test + [f's{i}.jpg' for i in range(7, num + 1)]
+    savemat(str(ann / 'pool.mat'), {'pool': np.array(pool, dtype=object).reshape(-1, 1)})
 
     def scene(names):
         return _struct([dict(imname=n, idlocate=np.array([boxes[n][0]], dtype=np.float64),
                              ishard=np.array([[0]])) for n in names],
                        ['imname', 'idlocate', 'ishard'])
     persons = [dict(idname='p00001', nAppear=np.array([[2.0]]), scene=scene(['s1.jpg', 's2.jpg'])),
-               dict(idname='p00002', nAppear=np.array([[3.0]]), scene=scene(test))]
+               # in s4 (the query) and s5; TestG2 lists s6 as a gallery image without it
+               dict(idname='p00002', nAppear=np.array([[2.0]]), scene=scene(test[:2]))]
     savemat(str(ann / 'Person.mat'), {'Person': _struct(persons, ['idname', 'nAppear', 'scene'])})
     query = _struct([dict(imname='s4.jpg', idlocate=np.array([boxes['s4.jpg'][0]], float),
                           ishard=np.array([[0]]), idname='p00002')],

@@ -73,7 +73,7 @@ def test_prw_variants_on_real_frames(tmp_path):
     # new files only: a second run into the same folder is refused
     with pytest.raises(FileExistsError, match='refusing to overwrite'):
         mod.main([str(ann), str(frames), str(out), '--skip-missing', '--variants', 'MB'])
-    with pytest.raises(ValueError, match='inside the input'):
+    with pytest.raises(SystemExit, match='inside the input'):
         mod.main([str(ann), str(frames), str(frames / 'x'), '--variants', 'MF'])
 
 
@@ -105,7 +105,10 @@ def test_cuhk_random_background(tmp_path, tiny_cuhk):
     pasted = cv2.imread(str(out / rec['dst']))
     assert (pasted[10:30, 30:40] == 0).all() and (pasted[0, 0] == 120).all()
     data = json.loads((out / 'RB' / 'annotations_rb.json').read_text())
-    assert data['annotations'][-1]['person_id'] == 1
+    # the pasted box carries the query's identity (source id 1 = training label 0)
+    assert data['images'][-1]['file_name'] == osp_basename(rec['dst'])
+    assert data['annotations'][-1]['person_id'] == 0
+    assert data['annotations'][-1]['bbox'] == [30, 10, 10, 20]
 
 
 def osp_basename(path):
