@@ -14,6 +14,7 @@ from torch import Tensor
 from torch.nn.modules.utils import _pair
 
 from mmped.registry import MODELS
+from mmped.utils.dist_env import exclude_replicated_buffers
 
 # ImageNet ResNet-50 checkpoint prefixes -> the modules that start from them
 _TRUNK_PREFIXES = ('conv1.', 'bn1.', 'layer1.', 'layer2.', 'layer3.')
@@ -87,6 +88,7 @@ class PersonSearchRCNN(TwoStageDetector):
         self.fam_levels = tuple(fam_levels)
         self.pretrained_trunk = pretrained_trunk
         self._check_levels()
+        exclude_replicated_buffers(self)  # OIM memories: identical on every rank already
 
     # ----------------------------------------------------------------- build checks
     def level_channels_and_strides(self) -> Tuple[List[int], List[int]]:
