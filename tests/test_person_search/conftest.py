@@ -103,6 +103,39 @@ def make_tiny_cuhk(root: Path, extra_test: int = 0) -> Path:
     return root
 
 
+PRW_FRAMES = ('c1s1_001051.jpg', 'c3s1_000501.jpg', 'c3s1_000551.jpg', 'c1s1_014601.jpg')
+
+
+def make_real_prw(root: Path) -> Path:
+    """Four real PRW frames (links into ``../shared/data``; skips when absent) with their real
+    boxes as ``train.json`` and ``test.json`` (same frames) and a ``query_info.txt`` of three
+    people seen in other frames of the four (ids 0, 3, 6)."""
+    from mmped.testing import shared_file
+
+    data = json.loads(shared_file('prw', 'alignps', 'train_pid.json').read_text())
+    real = shared_file('prw', 'frames')
+    (root / 'frames').mkdir(parents=True)
+    for name in PRW_FRAMES:
+        (root / 'frames' / name).symlink_to(real / name)
+    images = [img for img in data['images'] if img['file_name'] in PRW_FRAMES]
+    keep = {img['id'] for img in images}
+    anns = [a for a in data['annotations'] if a['image_id'] in keep]
+    for split in ('train', 'test'):
+        (root / f'{split}.json').write_text(json.dumps(dict(images=images, annotations=anns)))
+    name_of = {img['id']: img['file_name'] for img in images}
+    lines = []
+    for pid, frame in ((0, 'c1s1_001051.jpg'), (3, 'c3s1_000501.jpg'), (6, 'c1s1_001051.jpg')):
+        ann = next(a for a in anns if a['person_id'] == pid and name_of[a['image_id']] == frame)
+        lines.append(' '.join(str(v) for v in (pid, *ann['bbox'], frame[:-4])))
+    (root / 'query_info.txt').write_text('\n'.join(lines) + '\n')
+    return root
+
+
+@pytest.fixture
+def real_prw(tmp_path: Path) -> Path:
+    return make_real_prw(tmp_path / 'PRW')
+
+
 @pytest.fixture
 def tiny_prw(tmp_path: Path) -> Path:
     return make_tiny_prw(tmp_path / 'prw')
@@ -114,7 +147,7 @@ def tiny_cuhk(tmp_path: Path) -> Path:
 
 
 def write_tiny_config(path: Path, base: str, data_root: Path, levels=(1, 2, 3, 4),
-                      fam: bool = True) -> Path:
+                      fam: bool = True, num_pids: int = 2) -> Path:
     """A config inheriting ``configs/buff/<base>`` shrunk to a 8-channel ResNet on tiny data."""
     from mmped.testing import REPO_ROOT
 
@@ -133,7 +166,7 @@ model = dict(
         bbox_head=dict(in_channels=128, conv_out_channels=8, fc_out_channels=16),
         reid_roi_extractor=dict(in_channels=(8, 32, 64, 128), levels={tuple(levels)}),
         reid_head=dict(in_channels=128, planes=16,
-                       loss_reid=dict(num_features=64, num_pids=2, queue_size=4))),
+                       loss_reid=dict(num_features=64, num_pids={num_pids}, queue_size=4))),
     test_cfg=dict(rcnn=dict(score_thr=0.0)))
 train_pipeline = [
     dict(type='LoadImageFromFile'), dict(type='LoadPersonSearchAnnotations'),
@@ -149,9 +182,10 @@ val_dataloader = dict(num_workers=0, persistent_workers=False,
                       dataset=dict(data_root=data_root, ann_file='test.json',
                                    query_file='query_info.txt', pipeline=test_pipeline))
 test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=1, val_interval=1)
+train_cfg = dict(max_iters=2, val_interval=2)
 param_scheduler = []
-default_hooks = dict(logger=dict(interval=1), visualization=dict(draw=False))
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2),
+                     visualization=dict(draw=False))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 """
     path.write_text(text)

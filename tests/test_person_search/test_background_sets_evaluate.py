@@ -14,19 +14,19 @@ import numpy as np
 import pytest
 import torch
 from mmdet.structures.bbox import get_box_tensor
+from mmengine.config import Config
 from mmengine.structures import InstanceData
 
 from mmped.evaluation.metrics.person_search_metric import PersonSearchMetric
 from mmped.registry import DATASETS
-from mmped.testing import REPO_ROOT, shared_file
+from mmped.testing import REPO_ROOT
 from mmped.utils import register_all_modules
 
-from .conftest import make_tiny_cuhk
+from .conftest import PRW_FRAMES, make_tiny_cuhk
 
 register_all_modules(init_default_scope=True)
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='LoadPersonSearchAnnotations'),
             dict(type='PackPersonSearchInputs')]
-PRW_FRAMES = ('c1s1_001051.jpg', 'c3s1_000501.jpg', 'c3s1_000551.jpg', 'c1s1_014601.jpg')
 
 
 def _tool():
@@ -35,6 +35,16 @@ def _tool():
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def _table3(dataset: str, variant: str):
+    """Test dataset settings of the Table 3 configs (identical for Bsl and BUFF)."""
+    sets = [Config.fromfile(REPO_ROOT / 'configs' / 'buff' /
+                            f'{m}_r50_1xb4-5e_{dataset}-{variant.lower()}.py')
+            for m in ('baseline', 'buff')]
+    assert all(c.model.test_cfg.use_gt_boxes for c in sets)
+    assert sets[0].test_dataloader.dataset == sets[1].test_dataloader.dataset
+    return sets[0].test_dataloader.dataset
 
 
 def _evaluate(dataset_cfg: dict):
@@ -70,29 +80,14 @@ def _evaluate(dataset_cfg: dict):
 
 
 @pytest.fixture
-def prw_split(tmp_path):
-    """Four real PRW frames as a test split (json subset + query_info.txt of three people)."""
-    data = json.loads(shared_file('prw', 'alignps', 'train_pid.json').read_text())
-    real = shared_file('prw', 'frames')
-    root = tmp_path / 'PRW'
-    (root / 'frames').mkdir(parents=True)
-    for name in PRW_FRAMES:
-        (root / 'frames' / name).symlink_to(real / name)
-    images = [img for img in data['images'] if img['file_name'] in PRW_FRAMES]
-    keep = {img['id'] for img in images}
-    anns = [a for a in data['annotations'] if a['image_id'] in keep]
-    (root / 'test.json').write_text(json.dumps(dict(images=images, annotations=anns)))
-    name_of = {img['id']: img['file_name'] for img in images}
-    lines = []
-    for pid, frame in ((0, 'c1s1_001051.jpg'), (3, 'c3s1_000501.jpg'), (6, 'c1s1_001051.jpg')):
-        ann = next(a for a in anns if a['person_id'] == pid and name_of[a['image_id']] == frame)
-        lines.append(' '.join(str(v) for v in (pid, *ann['bbox'], frame[:-4])))
-    (root / 'query_info.txt').write_text('\n'.join(lines) + '\n')
+def prw_split(real_prw, tmp_path):
+    """The real-frame PRW split and pedestrian-free frames of two other cameras (the release
+    has none; flat grey here)."""
     bg = tmp_path / 'pure_background'
     bg.mkdir()
-    for cam in (2, 5):  # pedestrian-free frames of other cameras (none in the release)
+    for cam in (2, 5):
         cv2.imwrite(str(bg / f'c{cam}_empty.png'), np.full((108, 192, 3), 40 * cam, np.uint8))
-    return root, bg
+    return real_prw, bg
 
 
 def test_prw_every_set_loads_and_evaluates(tmp_path, prw_split):
@@ -105,8 +100,10 @@ def test_prw_every_set_loads_and_evaluates(tmp_path, prw_split):
     origin, _ = _evaluate(dict(base, data_prefix=dict(img='frames/')))
     assert origin['mAP'] == 1.0 and origin['top1'] == 1.0
     for variant in ('MB', 'RB', 'RF', 'MF'):
-        res, samples = _evaluate(dict(base, data_prefix=dict(img=f'background_influence/'
-                                                                 f'{variant}/')))
+        prefix = dict(img=f'background_influence/{variant}/')  # RF / MF: README's override
+        if variant in ('MB', 'RB'):  # as the Table 3 configs set it
+            prefix = _table3('prw', variant).data_prefix
+        res, samples = _evaluate(dict(base, data_prefix=prefix))
         assert len(samples) == 4 and res['mAP'] == 1.0 and res['top1'] == 1.0, variant
         assert res['det_recall'] == 1.0
         first = samples[0]['data_samples']
@@ -143,9 +140,9 @@ def test_cuhk_sysu_every_set_loads_and_evaluates(tmp_path, source):
                                                                  f'{variant}/')))
         assert len(samples) == 5 and res['mAP'] == 1.0 and res['top1'] == 1.0, variant
     # RB: the query pasted into a box of s7 or s8 (outside its gallery s5, s6); gallery unchanged
-    rb = dict(base, ann_file='background_influence/RB/annotations_rb.json',
-              query_file='background_influence/RB/TestG2.mat',
-              data_prefix=dict(img='background_influence/RB/'))
+    table3 = _table3('cuhk-sysu', 'RB')  # its files, with the TestG2 protocol of the fixture
+    rb = dict(base, ann_file=table3.ann_file, data_prefix=table3.data_prefix,
+              query_file=table3.query_file.replace('TestG100', 'TestG2'))
     res, samples = _evaluate(rb)
     assert res['mAP'] == 1.0 and res['top1'] == 1.0
     (query, ) = [s['data_samples'] for s in samples if s['data_samples'].metainfo['queries']]

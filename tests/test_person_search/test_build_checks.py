@@ -90,3 +90,24 @@ def test_fig4_single_level_trains(tmp_path, tiny_prw, tiny_config):
         assert ex.transforms[name].conv1.weight.grad.abs().sum() > 0
     # the conv1 RoI features are the only re-ID input: conv2 (layer1) gets no OIM gradient
     assert model.backbone.layer1[0].conv1.weight.grad is None
+
+
+def test_roi_max_pooling_on_cpu():
+    """``mmped.RoIPool``: Fast R-CNN max per bin (inclusive RoI end), gradient to the argmax;
+    used by both extractors of the shipped configs."""
+    from mmped.models.layers.roi_pool import RoIPool
+
+    x = torch.arange(16.0).reshape(1, 1, 4, 4).requires_grad_()
+    out = RoIPool((2, 2), spatial_scale=1.0)(x, torch.tensor([[0, 0.0, 0.0, 3.0, 3.0]]))
+    torch.testing.assert_close(out, torch.tensor([[[[5.0, 7.0], [13.0, 15.0]]]]))
+    out.sum().backward()
+    assert x.grad.flatten().nonzero().flatten().tolist() == [5, 7, 13, 15]
+    # stride 2: the RoI (0, 0, 5, 5) in pixels covers feature cells 0..3 (rounded, inclusive)
+    half = RoIPool(2, spatial_scale=0.5)(x.detach(), torch.tensor([[0, 0.0, 0.0, 5.0, 5.0]]))
+    torch.testing.assert_close(half, out.detach())
+    model = MODELS.build(_cfg('baseline_r50_1xb4-5e_prw.py').model)
+    for layer in (model.roi_head.bbox_roi_extractor.roi_layers[0],
+                  model.roi_head.reid_roi_extractor.roi_layers[0]):
+        assert isinstance(layer, RoIPool) and layer.output_size == (14, 7)
+    assert model.roi_head.bbox_roi_extractor.roi_layers[0].spatial_scale == 1 / 16
+    assert model.rpn_head.num_base_priors == 9

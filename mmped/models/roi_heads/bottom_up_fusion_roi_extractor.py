@@ -2,13 +2,13 @@
 """Bottom-up fusion (BUF) RoI feature extractor of BUFF."""
 from typing import Optional, Sequence
 
-import mmcv.ops
 import torch
 from mmcv.cnn import build_norm_layer
 from mmdet.models.backbones.resnet import Bottleneck
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mmped.models.layers.roi_pool import build_roi_layers
 from mmped.registry import MODELS
 
 
@@ -41,9 +41,10 @@ class BottomUpFusionRoIExtractor(BaseModule):
     ``BUF_ci`` "takes the feature produced by conv i as input").
 
     Args:
-        roi_layer (dict): An mmcv RoI op config without ``spatial_scale``, e.g.
-            ``dict(type='RoIAlign', output_size=(14, 7), sampling_ratio=0)``; ``'RoIPool'`` (the
-            paper's max pooling) has CUDA kernels only in mmcv 2.1.
+        roi_layer (dict): A RoI op config without ``spatial_scale``:
+            ``dict(type='mmped.RoIPool', output_size=(14, 7))`` (the paper's max pooling, CPU
+            and GPU) or an mmcv op such as ``dict(type='RoIAlign', output_size=(14, 7),
+            sampling_ratio=0)`` (mmcv's ``'RoIPool'`` has CUDA kernels only).
         in_channels (Sequence[int]): Channels of the four levels conv1..conv4
             (ResNet-50: 64, 256, 512, 1024).
         featmap_strides (Sequence[int]): Strides of conv1..conv4 (2, 4, 8, 16).
@@ -55,7 +56,7 @@ class BottomUpFusionRoIExtractor(BaseModule):
     """
 
     def __init__(self,
-                 roi_layer: dict = dict(type='RoIAlign', output_size=(14, 7), sampling_ratio=0),
+                 roi_layer: dict = dict(type='mmped.RoIPool', output_size=(14, 7)),
                  in_channels: Sequence[int] = (64, 256, 512, 1024),
                  featmap_strides: Sequence[int] = (2, 4, 8, 16),
                  levels: Sequence[int] = (1, 2, 3, 4),
@@ -78,12 +79,7 @@ class BottomUpFusionRoIExtractor(BaseModule):
         self.out_level = out_level
         self.in_channels = tuple(in_channels)
         self.featmap_strides = tuple(featmap_strides)
-        roi_cfg = dict(roi_layer)
-        layer_type = roi_cfg.pop('type')
-        self.roi_layers = nn.ModuleList([
-            getattr(mmcv.ops, layer_type)(spatial_scale=1.0 / featmap_strides[lv - 1], **roi_cfg)
-            for lv in levels
-        ])
+        self.roi_layers = build_roi_layers(roi_layer, [featmap_strides[lv - 1] for lv in levels])
         # fusion stages between the selected levels, then plain transforms up to out_level
         chain = levels + tuple(range(levels[-1] + 1, out_level + 1))
         self.transforms = nn.ModuleDict({
