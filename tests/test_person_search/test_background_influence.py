@@ -114,3 +114,19 @@ def test_cuhk_random_background(tmp_path, tiny_cuhk):
 def osp_basename(path):
     import os.path as osp
     return osp.basename(path)
+
+
+def test_prw_raw_release_files_as_input(tmp_path, tiny_prw):
+    """``frame_test.mat`` with ``annotations/`` beside it, read as PRWDataset reads it."""
+    mod = _tool()
+    out = tmp_path / 'bi'
+    mod.main([str(tiny_prw / 'frame_test.mat'), str(tiny_prw / 'frames'), str(out),
+              '--variants', 'MF'])
+    names = sorted(p.name for p in (out / 'MF').iterdir())
+    assert names == sorted(f'c{1 + i % 2}s1_{i:06d}.jpg' for i in range(4))
+    names = ['c1s1_000000.jpg']
+    src = cv2.imread(str(tiny_prw / 'frames' / names[0])).astype(int)
+    mf = cv2.imread(str(out / 'MF' / names[0])).astype(int)
+    # the first person of frame 0 is the raw box x 8..24, y 10..50: filled with the mean
+    assert np.abs(mf[12:48, 10:22] - [104, 116, 124]).max() <= 3
+    assert np.abs(mf[55:, :] - src[55:, :]).mean() < 3  # background below the boxes kept
