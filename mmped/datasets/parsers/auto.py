@@ -66,7 +66,8 @@ def load_ground_truth(path: PathLike, protocol: str,
     return fn(path)
 
 
-def load_detections(path: PathLike, gt_images: Sequence[ImageRecord]
+def load_detections(path: PathLike, gt_images: Sequence[ImageRecord],
+                    category_ids: Optional[Sequence[int]] = None
                     ) -> Dict[object, Tuple[np.ndarray, np.ndarray]]:
     """Read a detection result file, matching the ground truth's image ids.
 
@@ -77,6 +78,8 @@ def load_detections(path: PathLike, gt_images: Sequence[ImageRecord]
     Args:
         path (str | Path): The result file.
         gt_images (Sequence[dict]): Ground-truth image records (in test-list order).
+        category_ids (Sequence[int], optional): COCO results: count only these categories
+            (the official CityPersons script counts ``category_id == 1``); default all.
 
     Returns:
         dict: ``img_id -> (bboxes (D, 4) [x, y, w, h], scores (D,))``.
@@ -88,5 +91,5 @@ def load_detections(path: PathLike, gt_images: Sequence[ImageRecord]
     if Path(path).is_dir():
         return load_caltech_results(path, gt_images)
     if Path(path).suffix == '.json':
-        return load_coco_results(path)
+        return load_coco_results(path, category_ids=category_ids)
     return load_kaist_txt_results(path, [r['img_id'] for r in gt_images])

@@ -23,10 +23,12 @@ import numpy as np
 from .common import (
     ImageRecord,
     PathLike,
+    add_image,
     bbgt_vis_ratio,
     check_box,
     gc_paused,
     load_coco_json,
+    load_mat,
     make_instance,
     parse_error,
     read_lines,
@@ -72,13 +74,11 @@ def parse_vbb(path: PathLike,
     Returns:
         list[dict]: Image records named ``setXX_VYYY_IZZZZZ`` with ``img_id`` = that name.
     """
-    from scipy.io import loadmat
-
     path = Path(path)
     set_name = set_name or path.parent.name
     video = video or path.stem
+    mat = load_mat(path, squeeze_me=True, struct_as_record=False)
     try:
-        mat = loadmat(str(path), squeeze_me=True, struct_as_record=False)
         A = mat['A']
         n_frame = int(_field(A, 'nFrame'))
         obj_lists = np.atleast_1d(_field(A, 'objLists'))
@@ -168,7 +168,7 @@ def parse_caltech_json(path: PathLike) -> List[ImageRecord]:
                    width=int(img.get('width', 640)), height=int(img.get('height', 480)),
                    instances=[])
         records.append(rec)
-        by_id[img['id']] = rec
+        add_image(by_id, rec, path, i)
     for i, ann in enumerate(data['annotations']):
         rec = by_id.get(ann.get('image_id'))
         if rec is None:
@@ -203,10 +203,9 @@ def parse_dbeval_gt_cache(path: PathLike,
     Returns:
         list[dict]: Image records (``vis_ratio`` inf, ``height`` = box height).
     """
-    from scipy.io import loadmat
-
+    mat = load_mat(path)
     try:
-        cells = np.atleast_1d(loadmat(str(path))['gt'].reshape(-1))
+        cells = np.atleast_1d(mat['gt'].reshape(-1))
     except (KeyError, ValueError) as e:
         raise parse_error(path, 'gt', 'gt', f'not a dbEval gt cache ({e})') from None
     if names is not None and len(names) != len(cells):

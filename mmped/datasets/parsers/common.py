@@ -108,8 +108,51 @@ def load_json(path: PathLike):
     Returns:
         Any: The decoded document.
     """
-    with gc_paused(), open(path) as f:
-        return json.load(f)
+    with gc_paused(), open(path, 'rb') as f:
+        raw = f.read()
+    if not raw.strip():
+        raise parse_error(path, 'file', 'content', 'empty file, expected JSON')
+    try:
+        with gc_paused():
+            return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise parse_error(path, 'file', 'content', f'not valid JSON (truncated?): {e}') from None
+
+
+def load_mat(path: PathLike, **kwargs: Any) -> dict:
+    """``scipy.io.loadmat`` naming the file when it is not a readable MATLAB file.
+
+    Args:
+        path (str | Path): The ``.mat`` file.
+        **kwargs: Passed to ``loadmat``.
+
+    Returns:
+        dict: The variables.
+    """
+    from scipy.io import loadmat
+
+    try:
+        return loadmat(str(path), **kwargs)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # scipy raises ValueError, MatReadError, TypeError, OSError, ...
+        raise parse_error(path, 'file', 'content',
+                          f'not a readable MATLAB file ({type(e).__name__}: {e})') from None
+
+
+def add_image(by_id: Dict[Any, ImageRecord], rec: ImageRecord, path: PathLike,
+              index: int) -> None:
+    """Register ``rec`` under its ``img_id``; a second image with the same id is an error.
+
+    Args:
+        by_id (dict): ``img_id -> record`` so far.
+        rec (dict): The record.
+        path (str | Path): Annotation file (for the message).
+        index (int): Position of the image in the file.
+    """
+    if rec['img_id'] in by_id:
+        raise parse_error(path, f'image {index}', 'id', f'duplicate image id {rec["img_id"]!r}')
+    by_id[rec['img_id']] = rec
 
 
 def load_coco_json(path: PathLike) -> dict:

@@ -23,6 +23,7 @@ import numpy as np
 from .common import (
     ImageRecord,
     PathLike,
+    add_image,
     bbgt_vis_ratio,
     check_box,
     gc_paused,
@@ -83,7 +84,7 @@ def parse_kaist_json(path: PathLike) -> List[ImageRecord]:
                    height=int(img.get('height', 512)), condition=kaist_condition(name),
                    instances=[])
         records.append(rec)
-        by_id[img['id']] = rec
+        add_image(by_id, rec, path, i)
     for i, ann in enumerate(data['annotations']):
         rec = by_id.get(ann.get('image_id'))
         if rec is None:
