@@ -222,7 +222,8 @@ def main(argv=None) -> Dict[str, Dict[str, float]]:
     if args.keep_images_without_dets:
         overrides['drop_images_without_dets'] = False
     setups = args.setups
-    cache_setup = dbeval_cache_setup(args.gt) if args.protocol == 'caltech' else None
+    cache_setup = dbeval_cache_setup(args.gt) if args.protocol in ('caltech', 'caltech_new') \
+        else None
     if cache_setup is not None:  # dbEval gt-<setup>.mat: that setup only, GT used as is
         setups = [cache_setup]
         overrides['gt_prefiltered'] = True

@@ -11,6 +11,7 @@ from .common import ImageRecord, PathLike
 _GT_PARSERS = {
     'citypersons': 'parse_citypersons',
     'caltech': 'parse_caltech',
+    'caltech_new': 'parse_caltech',
     'kaist': 'parse_kaist',
     'inria': 'parse_inria',
 }
@@ -25,6 +26,7 @@ _DBEVAL_SETUPS = {
     'Scale=near': 'Near',
     'Scale=medium': 'Medium',
     'Scale=far': 'Far',
+    'Small': 'Small',
 }
 
 
@@ -49,8 +51,10 @@ def load_ground_truth(path: PathLike, protocol: str,
 
     Args:
         path (str | Path): Annotation file or folder.
-        protocol (str): ``'citypersons'``, ``'caltech'``, ``'kaist'`` or ``'inria'``.
-        image_set (str | Path, optional): Frame list (KAIST / Caltech text folders).
+        protocol (str): ``'citypersons'``, ``'caltech'``, ``'caltech_new'``, ``'kaist'`` or
+            ``'inria'``.
+        image_set (str | Path, optional): Frame list (KAIST / Caltech text folders; the frame
+            names of a Caltech ``gt-*.mat`` cache).
 
     Returns:
         list[dict]: Image records.
@@ -61,6 +65,8 @@ def load_ground_truth(path: PathLike, protocol: str,
         raise KeyError(f'no ground-truth parser for {protocol!r}; '
                        f'choose from {sorted(_GT_PARSERS)}')
     fn = getattr(parsers, _GT_PARSERS[protocol])
+    if protocol == 'caltech_new':  # the new-annotation dbEval's bbGt labels / visibility
+        return fn(path, image_set=image_set, annotations='new')
     if protocol in ('kaist', 'caltech'):
         return fn(path, image_set=image_set)
     return fn(path)

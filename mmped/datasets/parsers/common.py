@@ -59,22 +59,32 @@ def make_instance(xywh: Sequence[float],
     return inst
 
 
-def bbgt_vis_ratio(occ: float, xywh: Sequence[float], vis_xywh: Sequence[float]) -> float:
-    """Visible fraction of a bbGt / vbb object, Caltech toolbox convention.
+def bbgt_vis_ratio(occ: float, xywh: Sequence[float], vis_xywh: Sequence[float],
+                   rule: str = 'caltech') -> float:
+    """Visible fraction of a bbGt / vbb object.
 
-    ``inf`` when the object has no occlusion box (``occ == 0`` or the visible box is all
-    zeros), otherwise area(visible) / area(full).
+    ``rule='caltech'`` (the ``bbGt`` shipped with the Caltech evaluation code 3.2.1, whose
+    ``Occ=none`` / scale setups select ``v == inf``): ``inf`` when the object has no occlusion
+    box (``occ == 0`` or the visible box is all zeros), otherwise area(visible) / area(full).
+    ``rule='toolbox'`` (the current pdollar toolbox ``bbGt``, used by the new-annotation
+    ``dbEval`` copies of Pedestron / CSP): 1 without occlusion box, 0 when the visible box
+    equals the full box, otherwise the area ratio.
 
     Args:
         occ (float): Occlusion flag of the record.
         xywh (Sequence[float]): Full box.
         vis_xywh (Sequence[float]): Visible box.
+        rule (str): ``'caltech'`` or ``'toolbox'``.
 
     Returns:
         float: The visible fraction.
     """
+    if rule not in ('caltech', 'toolbox'):
+        raise ValueError(f'unknown visibility rule {rule!r}')
     if not occ or all(v == 0 for v in vis_xywh):
-        return math.inf
+        return math.inf if rule == 'caltech' else 1.0
+    if rule == 'toolbox' and [float(v) for v in vis_xywh] == [float(v) for v in xywh]:
+        return 0.0
     area = float(xywh[2]) * float(xywh[3])
     if area <= 0:
         return 0.0

@@ -118,8 +118,8 @@ class MissRateMetric(BaseMetric):
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         from mmped.datasets.parsers.auto import dbeval_cache_setup
-        cache_setup = dbeval_cache_setup(ann_file) if ann_file and protocol == 'caltech' \
-            else None
+        cache_setup = dbeval_cache_setup(ann_file) \
+            if ann_file and protocol in ('caltech', 'caltech_new') else None
         if cache_setup is not None:  # dbEval gt-<setup>.mat: that setup, flags as they are
             setups = [cache_setup]
         self.protocol = get_mr_protocol(protocol, setups=setups, resize_dets=resize_dets,
