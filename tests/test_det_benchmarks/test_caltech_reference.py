@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mmped.datasets.parsers import parse_caltech
-from mmped.datasets.parsers.caltech import caltech_test_frames, parse_bbgt_dir
+from mmped.datasets.parsers.caltech import parse_bbgt_dir
 from mmped.evaluation.functional import evaluate_miss_rate, get_mr_protocol
 
 from .test_cli_misuse import _Frozen
@@ -106,6 +106,7 @@ def test_new_annotation_preset_labels_visibility_and_ranges(tmp_path):
 def test_standard_test_list():
     """dbEval's ``getDBInfo('UsaTest')``: sets 06-10 with 19, 12, 11, 12, 12 videos, frames
     ``skip-1 : skip : nFrame-1`` with skip 30: 4024 frames, each video's starting at I00029."""
+    from mmped.datasets.parsers.caltech import caltech_test_frames
     names = caltech_test_frames()
     assert len(names) == 4024 and len(set(names)) == 4024
     assert names[:2] == ['set06_V000_I00029', 'set06_V000_I00059']
@@ -128,6 +129,7 @@ def test_dbeval_result_folder_pairs_with_gt_cache(tmp_path):
     with rows ``frame(1-based), x, y, w, h, score``. A 4024-cell cache pairs with the folder
     through the standard list; any other cache needs its frame list; a pairing without any
     common frame is an error, not MR 100 %."""
+    from mmped.datasets.parsers.caltech import caltech_test_frames
     names = caltech_test_frames()
     cells = [np.zeros((0, 5))] * len(names)
     cells[1] = [[100, 100, 41, 100, 0]]  # set06_V000_I00059
