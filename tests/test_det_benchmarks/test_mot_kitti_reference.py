@@ -41,3 +41,72 @@ def test_mot_cleaning_sees_every_gt_class(tmp_path):
     assert res['tp'] == 1 and res['fp'] == 2 and res['num_gt'] == 1
     # without the vehicle rows the distractor takes the contested detection: 1 FP only
     assert eval_mot17det_ap(parse_mot(gt), dets)['fp'] == 1
+
+
+# corners found by search: IoU 0.5000000000000001 with the corners as written, and
+# 0.49999999999999994 with x2 rebuilt as x1 + (x2 - x1)
+KITTI_GT = (38.13, 210.61, 121.17, 320.24)
+KITTI_DET = (65.81, 210.61, 148.85, 320.24)
+
+
+def _label(folder, name, rows):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f'{name}.txt').write_text(''.join(r + '\n' for r in rows))
+
+
+def test_kitti_keeps_the_corners_as_written(tmp_path):
+    """``evaluate_object.cpp`` reads ``x1 y1 x2 y2`` and computes the IoU from them
+    (``min(x2) - max(x1)`` etc.), matching when ``IoU > 0.5``. Rebuilding x2 through an
+    ``x, y, w, h`` record changes its last bit: here the IoU drops from 0.5 + 1 ulp (a match)
+    to 0.5 - 1 ulp (no match), and easy AP from 100 to 0."""
+    from mmped.datasets.parsers import load_kitti_results, parse_kitti
+    from mmped.evaluation.functional import eval_kitti_pedestrian_ap
+    x1, y1, x2, y2 = KITTI_GT
+    assert x1 + (x2 - x1) != x2  # the case is what it claims
+    _label(tmp_path / 'label_2', '000000',
+           [f'Pedestrian 0.00 0 -10 {x1} {y1} {x2} {y2} 1.7 0.6 0.8 1 1 10 0'])
+    gt = parse_kitti(tmp_path / 'label_2')
+    assert gt[0]['instances'][0]['bbox'] == list(KITTI_GT)
+    d = KITTI_DET
+    _label(tmp_path / 'res', '000000',
+           [f'Pedestrian -1 -1 -10 {d[0]} {d[1]} {d[2]} {d[3]} -1 -1 -1 -1000 -1000 -1000 '
+            '-10 0.90'])
+    dets = load_kitti_results(tmp_path / 'res', gt)
+    assert dets['000000'][0].tolist() == [list(KITTI_DET)]
+    ap = eval_kitti_pedestrian_ap(gt, dets, ['easy'])
+    # one GT, one hit: the devkit samples one threshold, at recall position 0 of 41, so
+    # AP|R11 = precision 1 / 11 (position 0 of every 4th) and AP|R40 = 0 (positions 1..40)
+    assert ap['easy_R11'] == pytest.approx(100.0 / 11) and ap['easy_R40'] == 0.0
+
+
+def test_kitti_result_writer_and_offline_reader(tmp_path):
+    """KITTI submissions are ``label_2`` rows with a 16th score column, written with 2
+    decimals; a result folder is evaluated offline by ``eval_mr.py --protocol kitti``. The
+    writer never writes into a non-empty folder."""
+    from mmped.datasets.parsers import write_kitti_results
+
+    from .test_cli_misuse import _Frozen
+    from .test_parsers_tools import run_tool
+    _label(tmp_path / 'label_2', '000000',
+           ['Pedestrian 0.00 0 -10 100.00 100.00 140.00 200.00 1.7 0.6 0.8 1 1 10 0'])
+    _label(tmp_path / 'label_2', '000001', ['DontCare -1 -1 -10 1 1 5 5 -1 -1 -1 -1000 -1000 '
+                                            '-1000 -10'])
+    dets = {'000000': (np.array([[100.004, 100.0, 140.0, 200.0], [300, 10, 340, 110]]),
+                       np.array([0.987, 0.5]))}
+    out = tmp_path / 'res'
+    write_kitti_results(out, dets, ['000000', '000001'])
+    assert (out / '000000.txt').read_text().splitlines() == [
+        'Pedestrian -1 -1 -10 100.00 100.00 140.00 200.00 -1 -1 -1 -1000 -1000 -1000 -10 0.99',
+        'Pedestrian -1 -1 -10 300.00 10.00 340.00 110.00 -1 -1 -1 -1000 -1000 -1000 -10 0.50']
+    assert (out / '000001.txt').read_text() == ''
+    frozen = _Frozen(out / '000000.txt')
+    with pytest.raises(ValueError, match='not an empty folder'):
+        write_kitti_results(out, dets, ['000000'])
+    assert frozen.unchanged()
+    code, msg = run_tool('tools/analysis/eval_mr.py', tmp_path / 'label_2', out, '--protocol',
+                         'kitti', '--out', tmp_path / 'ap.json')
+    assert code == 0, msg
+    import json
+    got = json.loads((tmp_path / 'ap.json').read_text())
+    # one TP (0.99), one FP (0.50): one sampled threshold (see the test above)
+    assert got['easy_R11'] == pytest.approx(100.0 / 11) and got['moderate_R40'] == 0.0

@@ -38,7 +38,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Log-average miss rate of detection results')
     parser.add_argument('gt', help='ground-truth annotation file or folder')
     parser.add_argument('dets', nargs='+', help='detection result file(s) / folder(s)')
-    parser.add_argument('--protocol', required=True, choices=sorted(MR_PROTOCOLS))
+    parser.add_argument('--protocol', required=True, choices=sorted([*MR_PROTOCOLS, 'kitti']),
+                        help='kitti: AP of a label_2 result folder against training/label_2')
     parser.add_argument('--setups', nargs='+', help='subset of the protocol setups')
     parser.add_argument('--image-set', help='frame list for text-folder ground truth')
     parser.add_argument('--mr4', action='store_true', help='also report MR-4 (10^-4..10^0)')
@@ -212,6 +213,29 @@ def plot_curves(curves: Dict[str, dict], path: str) -> None:
     write_bytes_atomic(path, buf.getvalue())
 
 
+def _evaluate_kitti(args: argparse.Namespace, labels: Sequence[str]) -> Dict[str, dict]:
+    """KITTI 2D pedestrian AP of result folders (``<id>.txt`` with a score column)."""
+    from mmped.datasets.parsers import load_kitti_results, parse_kitti
+    from mmped.evaluation.functional import eval_kitti_pedestrian_ap
+
+    try:
+        gt = parse_kitti(args.gt, image_set=args.image_set)
+        summaries = {}
+        for det_path, name in zip(args.dets, labels):
+            dets = load_kitti_results(det_path, gt)
+            check_image_ids(det_path, dets, gt)
+            summaries[name] = eval_kitti_pedestrian_ap(gt, dets)
+            print(f'== {det_path} (kitti, {len(gt)} images)')
+            for k, v in summaries[name].items():
+                print(f'{k:>20s}: {v:6.2f}%')
+    except (ValueError, FileNotFoundError) as e:
+        sys.exit(f'error: {e}')
+    if args.out:
+        out = next(iter(summaries.values())) if len(summaries) == 1 else summaries
+        write_bytes_atomic(args.out, json.dumps(out, indent=2, allow_nan=False).encode())
+    return summaries
+
+
 def main(argv=None) -> Dict[str, Dict[str, float]]:
     args = parse_args(argv)
     overrides = {}
@@ -234,6 +258,10 @@ def main(argv=None) -> Dict[str, Dict[str, float]]:
     try:
         check_outputs({'--out': args.out, '--plot': args.plot}, inputs)
         labels = result_labels(args.dets, args.names)
+        if args.protocol == 'kitti':
+            if args.plot:
+                raise ValueError('--plot: no MR-FPPI curves for the kitti protocol')
+            return _evaluate_kitti(args, labels)
         protocol = get_mr_protocol(args.protocol, setups=setups,
                                    resize_dets=False if args.no_resize_dets else None,
                                    **overrides)

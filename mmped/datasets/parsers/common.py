@@ -22,6 +22,7 @@ def make_instance(xywh: Sequence[float],
                   vis_xywh: Optional[Sequence[float]] = None,
                   occlusion: int = -1,
                   truncation: float = 0.0,
+                  xyxy: Optional[Sequence[float]] = None,
                   **extra: Any) -> Dict[str, Any]:
     """Build one instance dict in the mmped detection-benchmark layout.
 
@@ -34,6 +35,8 @@ def make_instance(xywh: Sequence[float],
         vis_xywh (Sequence[float], optional): Visible box ``[x, y, w, h]``.
         occlusion (int): Occlusion level (KAIST 0/1/2, KITTI 0..3), -1 when unknown.
         truncation (float): KITTI truncation, 0 elsewhere.
+        xyxy (Sequence[float], optional): The corners as the file writes them (KITTI): used
+            as ``bbox`` instead of ``x + w`` / ``y + h``, which can differ in the last bit.
         **extra: Further source-specific fields kept verbatim (e.g. ``track_id``).
 
     Returns:
@@ -46,7 +49,7 @@ def make_instance(xywh: Sequence[float],
         vx, vy, vw, vh = (float(v) for v in vis_xywh)
         vis_bbox = [vx, vy, vx + vw, vy + vh]
     inst = dict(
-        bbox=[x, y, x + w, y + h],
+        bbox=[x, y, x + w, y + h] if xyxy is None else [float(v) for v in xyxy],
         bbox_label=0,
         ignore_flag=int(bool(ignore)),
         category=category,
