@@ -110,3 +110,59 @@ def test_kitti_result_writer_and_offline_reader(tmp_path):
     got = json.loads((tmp_path / 'ap.json').read_text())
     # one TP (0.99), one FP (0.50): one sampled threshold (see the test above)
     assert got['easy_R11'] == pytest.approx(100.0 / 11) and got['moderate_R40'] == 0.0
+
+
+@pytest.mark.parametrize('seed', range(5))
+def test_mot_cleaning_equals_py_motmetrics_port(tmp_path, seed, monkeypatch):
+    """Against py-motmetrics' port of the devkit's ``preprocessResult.m`` (runs only when
+    ``motmetrics`` imports; never vendored): on generated frames with pedestrians, ambiguous
+    people and vehicles, the detections removed by mmped's cleaning are the port's. (The port
+    flags ``visibility < 0`` where mmped also removes pedestrians below ``min_vis`` and
+    ``flag = 0`` rows: the generated pedestrians are visible and flagged.)"""
+    pytest.importorskip('pandas')
+    preprocess = pytest.importorskip('motmetrics.preprocess')
+    mmio = pytest.importorskip('motmetrics.io')
+    if not hasattr(np, 'asfarray'):  # motmetrics 1.4 predates numpy 2
+        monkeypatch.setattr(np, 'asfarray', lambda a, dtype=np.float64: np.asarray(a, dtype),
+                            raising=False)
+    rng = np.random.default_rng(seed)
+    seq = tmp_path / 'SEQ'
+    rows, dets = [], []
+    frames = 6
+    for f in range(1, frames + 1):
+        n = 8
+        xy = rng.uniform(0, 300, (n, 2))
+        wh = rng.uniform(20, 60, (n, 2))
+        cls = rng.choice([1, 1, 2, 3, 7, 8, 12, 4, 9], size=n)
+        for k in range(n):
+            rows.append((f, k + 1, *np.round(xy[k], 2), *np.round(wh[k], 2), 1, int(cls[k]),
+                         1.0))
+        for k in range(10):  # detections near random GT rows and strays
+            g = rng.integers(n)
+            box = np.r_[xy[g] + rng.normal(0, 6, 2), wh[g] * rng.uniform(0.8, 1.2, 2)] \
+                if k < 8 else np.r_[rng.uniform(0, 300, 2), rng.uniform(20, 60, 2)]
+            dets.append((f, k + 1, *np.round(box, 2), round(float(rng.random()), 4), -1, -1))
+    gt_file = _gt_txt(seq / 'gt' / 'gt.txt', rows)
+    (seq / 'seqinfo.ini').write_text(f'[Sequence]\nname=SEQ\nseqLength={frames}\n')
+    res_file = tmp_path / 'res.txt'
+    res_file.write_text(''.join(','.join(str(v) for v in r) + '\n' for r in dets))
+    kept_ref = preprocess.preprocessResult(mmio.loadtxt(str(res_file), fmt='mot16'),
+                                           mmio.loadtxt(str(gt_file), fmt='mot16'),
+                                           str(seq / 'seqinfo.ini'))
+    kept_ref = set(kept_ref.index.tolist())
+    from mmped.evaluation.functional.mot_ap import MOT_PEOPLE, _cleaning_removed, _iou_xywh
+    recs = {r['img_id']: r for r in parse_mot(gt_file, keep_all_classes=True)}
+    det_arr = np.array(dets, dtype=np.float64)
+    kept_ours = set()
+    for f in range(1, frames + 1):
+        insts = recs[f'SEQ/{f:06d}']['instances']
+        g = np.array([[i['bbox'][0], i['bbox'][1], i['bbox'][2] - i['bbox'][0],
+                       i['bbox'][3] - i['bbox'][1]] for i in insts])
+        pos = np.array([not i['ignore_flag'] for i in insts])
+        other = np.array([i['mot_class'] not in MOT_PEOPLE for i in insts])
+        sel = det_arr[:, 0] == f
+        removed = _cleaning_removed(_iou_xywh(det_arr[sel, 2:6], g), pos,
+                                    removing=~pos & ~other)
+        kept_ours |= {(f, int(i)) for i in det_arr[sel, 1][~removed]}
+    assert kept_ours == kept_ref
+    assert len(kept_ref) < len(dets)  # the case removes something
