@@ -75,13 +75,13 @@ MAIN_MODELS = ['GDFL', 'CA-GDFL', 'DCRL teacher', 'DCRD distillation (teacher + 
 
 @pytest.mark.slow
 @pytest.mark.parametrize('name', MAIN_MODELS)
-def test_main_model_trains_a_step_under_amp(name, tmp_path):
+def test_main_model_trains_a_step_under_amp(name, tmp_path, device):
     """Each paper's main config (full width, its own training pipeline at a fifth of the
     image size) takes a training step in mixed precision with a finite loss."""
     bench = _load('benchmarks/train_throughput.py', 'mmped_train_throughput')
     register_all_modules()
     row = next(r for r in bench.ROWS if r.name == name)
-    args = types.SimpleNamespace(device='cuda' if torch.cuda.is_available() else 'cpu', amp=True,
-                                 iters=1, warmup=0, scale=0.2, batch_size=2)
+    args = types.SimpleNamespace(device=device, amp=True, iters=1, warmup=0, scale=0.2,
+                                 batch_size=2)
     result = bench.run_row(row, args, str(tmp_path))
     assert math.isfinite(result['loss']) and result['loss'] > 0
