@@ -22,6 +22,7 @@ def make_instance(xywh: Sequence[float],
                   vis_xywh: Optional[Sequence[float]] = None,
                   occlusion: int = -1,
                   truncation: float = 0.0,
+                  xyxy: Optional[Sequence[float]] = None,
                   **extra: Any) -> Dict[str, Any]:
     """Build one instance dict in the mmped detection-benchmark layout.
 
@@ -34,6 +35,8 @@ def make_instance(xywh: Sequence[float],
         vis_xywh (Sequence[float], optional): Visible box ``[x, y, w, h]``.
         occlusion (int): Occlusion level (KAIST 0/1/2, KITTI 0..3), -1 when unknown.
         truncation (float): KITTI truncation, 0 elsewhere.
+        xyxy (Sequence[float], optional): The corners as the file writes them (KITTI): used
+            as ``bbox`` instead of ``x + w`` / ``y + h``, which can differ in the last bit.
         **extra: Further source-specific fields kept verbatim (e.g. ``track_id``).
 
     Returns:
@@ -46,7 +49,7 @@ def make_instance(xywh: Sequence[float],
         vx, vy, vw, vh = (float(v) for v in vis_xywh)
         vis_bbox = [vx, vy, vx + vw, vy + vh]
     inst = dict(
-        bbox=[x, y, x + w, y + h],
+        bbox=[x, y, x + w, y + h] if xyxy is None else [float(v) for v in xyxy],
         bbox_label=0,
         ignore_flag=int(bool(ignore)),
         category=category,
@@ -59,22 +62,32 @@ def make_instance(xywh: Sequence[float],
     return inst
 
 
-def bbgt_vis_ratio(occ: float, xywh: Sequence[float], vis_xywh: Sequence[float]) -> float:
-    """Visible fraction of a bbGt / vbb object, Caltech toolbox convention.
+def bbgt_vis_ratio(occ: float, xywh: Sequence[float], vis_xywh: Sequence[float],
+                   rule: str = 'caltech') -> float:
+    """Visible fraction of a bbGt / vbb object.
 
-    ``inf`` when the object has no occlusion box (``occ == 0`` or the visible box is all
-    zeros), otherwise area(visible) / area(full).
+    ``rule='caltech'`` (the ``bbGt`` shipped with the Caltech evaluation code 3.2.1, whose
+    ``Occ=none`` / scale setups select ``v == inf``): ``inf`` when the object has no occlusion
+    box (``occ == 0`` or the visible box is all zeros), otherwise area(visible) / area(full).
+    ``rule='toolbox'`` (the current pdollar toolbox ``bbGt``, used by the new-annotation
+    ``dbEval`` copies of Pedestron / CSP): 1 without occlusion box, 0 when the visible box
+    equals the full box, otherwise the area ratio.
 
     Args:
         occ (float): Occlusion flag of the record.
         xywh (Sequence[float]): Full box.
         vis_xywh (Sequence[float]): Visible box.
+        rule (str): ``'caltech'`` or ``'toolbox'``.
 
     Returns:
         float: The visible fraction.
     """
+    if rule not in ('caltech', 'toolbox'):
+        raise ValueError(f'unknown visibility rule {rule!r}')
     if not occ or all(v == 0 for v in vis_xywh):
-        return math.inf
+        return math.inf if rule == 'caltech' else 1.0
+    if rule == 'toolbox' and [float(v) for v in vis_xywh] == [float(v) for v in xywh]:
+        return 0.0
     area = float(xywh[2]) * float(xywh[3])
     if area <= 0:
         return 0.0
@@ -108,8 +121,51 @@ def load_json(path: PathLike):
     Returns:
         Any: The decoded document.
     """
-    with gc_paused(), open(path) as f:
-        return json.load(f)
+    with gc_paused(), open(path, 'rb') as f:
+        raw = f.read()
+    if not raw.strip():
+        raise parse_error(path, 'file', 'content', 'empty file, expected JSON')
+    try:
+        with gc_paused():
+            return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise parse_error(path, 'file', 'content', f'not valid JSON (truncated?): {e}') from None
+
+
+def load_mat(path: PathLike, **kwargs: Any) -> dict:
+    """``scipy.io.loadmat`` naming the file when it is not a readable MATLAB file.
+
+    Args:
+        path (str | Path): The ``.mat`` file.
+        **kwargs: Passed to ``loadmat``.
+
+    Returns:
+        dict: The variables.
+    """
+    from scipy.io import loadmat
+
+    try:
+        return loadmat(str(path), **kwargs)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # scipy raises ValueError, MatReadError, TypeError, OSError, ...
+        raise parse_error(path, 'file', 'content',
+                          f'not a readable MATLAB file ({type(e).__name__}: {e})') from None
+
+
+def add_image(by_id: Dict[Any, ImageRecord], rec: ImageRecord, path: PathLike,
+              index: int) -> None:
+    """Register ``rec`` under its ``img_id``; a second image with the same id is an error.
+
+    Args:
+        by_id (dict): ``img_id -> record`` so far.
+        rec (dict): The record.
+        path (str | Path): Annotation file (for the message).
+        index (int): Position of the image in the file.
+    """
+    if rec['img_id'] in by_id:
+        raise parse_error(path, f'image {index}', 'id', f'duplicate image id {rec["img_id"]!r}')
+    by_id[rec['img_id']] = rec
 
 
 def load_coco_json(path: PathLike) -> dict:
@@ -226,7 +282,7 @@ def coco_records(path: PathLike, data: dict, name_key: str = 'file_name',
                    width=int(img.get('width', default_size[0])),
                    height=int(img.get('height', default_size[1])), instances=[])
         records.append(rec)
-        by_id[img['id']] = rec
+        add_image(by_id, rec, path, i)
     return records, by_id
 
 

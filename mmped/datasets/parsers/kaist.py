@@ -93,13 +93,22 @@ def parse_kaist_json(path: PathLike) -> List[ImageRecord]:
     return records
 
 
-def parse_bbgt_file(path: PathLike, positive_labels: Sequence[str] = ('person', )) -> List[dict]:
+def parse_bbgt_file(path: PathLike, positive_labels: Sequence[str] = ('person', ),
+                    ignore_labels: Optional[Sequence[str]] = None,
+                    visibility: str = 'caltech') -> List[dict]:
     """Parse one bbGt (version 0-3) per-frame annotation file.
 
     Args:
         path (str | Path): The text file.
-        positive_labels (Sequence[str]): Labels that are not ignored (others get
-            ``ignore_flag=1``). Caltech and KAIST: ``('person',)``.
+        positive_labels (Sequence[str]): Labels that are not ignored. Caltech and KAIST:
+            ``('person',)``.
+        ignore_labels (Sequence[str], optional): bbGt's ``ilbls``. When given, the toolbox's
+            ``lbls`` / ``ilbls`` semantics apply: objects whose label is in neither list are
+            dropped, those in ``ignore_labels`` are ignore regions. None (KAIST): every label
+            other than ``positive_labels`` becomes an ignore region.
+        visibility (str): ``'caltech'`` (``inf`` without occlusion box, the Caltech
+            code3.2.1 convention) or ``'toolbox'`` (the current pdollar toolbox ``bbGt``:
+            1 without occlusion box, 0 when the visible box equals the full box).
 
     Returns:
         list[dict]: Instance dicts; ``occlusion`` is the ``occ`` column (KAIST 0/1/2) and
@@ -134,9 +143,15 @@ def parse_bbgt_file(path: PathLike, positive_labels: Sequence[str] = ('person', 
         ign = bool(vals[9]) if ncols >= 11 else False
         if box[2] < 0 or box[3] < 0:
             raise parse_error(path, f'line {ln}', 'bbox', f'negative width/height {box}')
+        if ignore_labels is None:
+            ign = ign or lbl not in positive_labels
+        elif lbl in ignore_labels:
+            ign = True
+        elif lbl not in positive_labels:
+            continue  # bbGt drops labels in neither lbls nor ilbls
         instances.append(
-            make_instance(box, ign or lbl not in positive_labels, lbl,
-                          vis_ratio=bbgt_vis_ratio(occ, box, vis),
+            make_instance(box, ign, lbl,
+                          vis_ratio=bbgt_vis_ratio(occ, box, vis, visibility),
                           vis_xywh=vis if any(vis) else None, occlusion=int(occ)))
     return instances
 
