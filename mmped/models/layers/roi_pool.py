@@ -3,6 +3,7 @@
 from typing import Sequence, Tuple, Union
 
 import mmcv.ops
+import torch
 import torchvision.ops
 from torch import Tensor, nn
 
@@ -30,8 +31,12 @@ class RoIPool(nn.Module):
         """Pool ``rois`` (N, 5) ``(batch_index, x1, y1, x2, y2)`` from ``x`` (B, C, H, W).
 
         Returns:
-            Tensor: (N, C, h, w).
+            Tensor: (N, C, h, w), in the dtype of ``x``.
         """
+        if x.device.type == 'cpu' and x.dtype in (torch.bfloat16, torch.float16):
+            # torchvision's CPU kernel has no reduced-precision version (CPU mixed precision);
+            # max pooling of the rounded values is exact, so pooling in float32 loses nothing
+            return self(x.float(), rois.float()).to(x.dtype)
         return torchvision.ops.roi_pool(x, rois.to(x.dtype), self.output_size,
                                         self.spatial_scale)
 
