@@ -4,3 +4,10 @@
 _base_ = 'mmdet::_base_/default_runtime.py'
 
 default_scope = 'mmped'
+
+# pedestrian boxes with ignore regions, RGB-T pairs side by side, and the attention overlays of
+# the first val / test images (PedVisualizationHook) on every vis backend; add
+# dict(type='TensorboardVisBackend') to visualizer.vis_backends for TensorBoard
+# (pip install mmped[tensorboard])
+default_hooks = dict(visualization=dict(type='mmped.PedVisualizationHook'))
+visualizer = dict(type='mmped.PedLocalVisualizer')
