@@ -10,7 +10,11 @@
 _base_ = ['mmdet::_base_/schedules/schedule_1x.py', '../../_base_/default_runtime.py']
 
 max_epochs = 12
-train_cfg = dict(val_interval=4)
+# the loops come from an mmdet base, which tags them `_scope_='mmdet'`: the loops build the
+# dataloaders, whose mmped datasets only resolve in the mmped scope
+train_cfg = dict(_scope_='mmped', val_interval=4)
+val_cfg = dict(_scope_='mmped')
+test_cfg = dict(_scope_='mmped')
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
