@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from mmped.testing import SHARED_DATA, make_tiny_coco
+from mmped.testing._data import _ACCESSED, MISSING_SAMPLE, reset_shared_access
 
 if os.environ.get('PYTEST_XDIST_WORKER'):
     # pytest-xdist runs one worker per core: keep each worker on one thread
@@ -13,12 +14,47 @@ if os.environ.get('PYTEST_XDIST_WORKER'):
     torch.set_num_threads(1)
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture
 def shared_data() -> Path:
     """Root of the real dataset samples in ../shared/data; skips the test when absent."""
+    _ACCESSED.append(SHARED_DATA)
     if not SHARED_DATA.is_dir():
-        pytest.skip(f'real data samples not found at {SHARED_DATA}')
+        pytest.skip(f'{MISSING_SAMPLE}s not found at {SHARED_DATA}')
     return SHARED_DATA
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    reset_shared_access()  # forget paths asked for outside this test (collection, teardown)
+    item._mmped_shared_access = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Real-data discipline (issue 19): a test that reads ../shared/data must be marked
+    ``realdata``, and a ``realdata`` test must not skip while ../shared/data is present (a
+    missing sample or a wrong path would otherwise pass unnoticed). Set
+    MMPED_ALLOW_REALDATA_SKIP=1 to allow such skips (e.g. on a partial copy of the data)."""
+    outcome = yield
+    report = outcome.get_result()
+    if call.when == 'teardown':
+        return
+    accessed = getattr(item, '_mmped_shared_access', [])
+    accessed.extend(reset_shared_access())  # by the test or its fixtures
+    item._mmped_shared_access = accessed
+    marked = item.get_closest_marker('realdata') is not None
+    if report.failed:
+        return
+    if accessed and not marked:
+        report.outcome = 'failed'
+        report.longrepr = (f'{item.nodeid} reads real data ({accessed[0]}) but is not marked '
+                           '@pytest.mark.realdata')
+    elif (report.skipped and marked and SHARED_DATA.is_dir()
+          and not os.environ.get('MMPED_ALLOW_REALDATA_SKIP')):
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = 'failed'
+        report.longrepr = (f'{item.nodeid} is marked realdata and skipped although '
+                           f'{SHARED_DATA} is present: {reason}')
 
 
 @pytest.fixture

@@ -8,16 +8,33 @@ import numpy as np
 from ._mim import REPO_ROOT
 
 SHARED_DATA = Path(os.environ.get('MMPED_SHARED_DATA', REPO_ROOT.parent / 'shared' / 'data'))
+# paths asked for through :func:`shared_file` since the last :func:`reset_shared_access`
+# (tests/conftest.py checks that every test reading real data is marked ``realdata``)
+_ACCESSED: list = []
+# the skip reason of a missing sample (tests/conftest.py fails such skips when the data is there)
+MISSING_SAMPLE = 'real data sample'
 
 
 def shared_file(*parts: str) -> Path:
-    """Path of a real sample in ``../shared/data``; skips the calling test when it is absent."""
+    """Path of a real sample in ``../shared/data``; skips the calling test when it is absent.
+
+    Tests calling it must carry the ``realdata`` marker (tests/conftest.py enforces it, and
+    fails a ``realdata`` test that skips while ``../shared/data`` is present).
+    """
     import pytest
 
     path = SHARED_DATA.joinpath(*parts)
+    _ACCESSED.append(path)
     if not path.exists():
-        pytest.skip(f'real data sample {path} not found')
+        pytest.skip(f'{MISSING_SAMPLE} {path} not found')
     return path
+
+
+def reset_shared_access() -> list:
+    """Return the real-data paths asked for so far and forget them."""
+    out = list(_ACCESSED)
+    _ACCESSED.clear()
+    return out
 
 
 def make_tiny_coco(root: Path, num_images: int = 4, size: int = 64, seed: int = 0) -> Path:

@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, NamedTuple
+from typing import Dict, List, NamedTuple, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRATCH = ROOT / '.mutation'
@@ -119,6 +119,7 @@ def prepare(name: str, fresh: bool, source_root: Path = ROOT) -> Path:
         if (source_root / entry).exists():
             link.symlink_to(source_root / entry)
     (source_root / NEW_TESTS).mkdir(exist_ok=True)
+    _refresh_unmutated(work / 'mutants', source_root, module.path)
     # the boundary tests of every area run for every module (they are fast, and a mutant runs
     # only the tests that reach its function); a fixed list keeps mutmut's cache valid
     tests = [NEW_TESTS] + module.tests
@@ -139,6 +140,24 @@ def prepare(name: str, fresh: bool, source_root: Path = ROOT) -> Path:
     ])
     (work / 'pyproject.toml').write_text(config)
     return work
+
+
+def _refresh_unmutated(mutants: Path, source_root: Path, module_path: str) -> None:
+    """Update mutmut's copy of the files it does not mutate (mutmut copies them only once).
+
+    Lets a later run (e.g. ``--rerun-survivors`` after a baseline on another checkout) test
+    the current helpers (``mmped/testing``...) against the same mutants.
+    """
+    if not (mutants / 'mmped').is_dir():
+        return
+    for src in (source_root / 'mmped').rglob('*.py'):
+        rel = src.relative_to(source_root)
+        if rel.as_posix().startswith(module_path + '/'):
+            continue
+        dst = mutants / rel
+        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
 
 
 def _env() -> dict:
@@ -200,7 +219,7 @@ def summarize(name: str) -> dict:
 
 
 def run(name: str, jobs: int, fresh: bool, source_root: Path = ROOT,
-        rerun_survivors: bool = False) -> dict:
+        rerun_survivors: bool = False, only: Optional[List[str]] = None) -> dict:
     """Run mutmut on one module and write ``.mutation/<module>/summary.json``.
 
     Args:
@@ -210,6 +229,8 @@ def run(name: str, jobs: int, fresh: bool, source_root: Path = ROOT,
         source_root (Path): See :func:`prepare`.
         rerun_survivors (bool): Test again the survivors (and untested mutants) of the last
             run, e.g. after tests were added; other verdicts are kept.
+        only (list[str], optional): mutmut name patterns restricting the run, e.g.
+            ``mmped.evaluation.functional.kitti_ap.*`` (the other mutants stay not run).
 
     Returns:
         dict: The summary (see :func:`summarize`).
@@ -221,6 +242,7 @@ def run(name: str, jobs: int, fresh: bool, source_root: Path = ROOT,
         if not names:
             print(f'[mutation] {name}: no survivors to test again', flush=True)
             return last
+    names = names or list(only or [])
     work = prepare(name, fresh, source_root)
     print(f'[mutation] {name}: mutating {MODULES[name].path} in {work}', flush=True)
     code = subprocess.call([_mutmut(), 'run', '--max-children', str(jobs)] + names, cwd=work,
@@ -262,6 +284,8 @@ def main(argv=None) -> int:
                         help='checkout to mutate and test (default: this one)')
     parser.add_argument('--rerun-survivors', action='store_true',
                         help='test only the survivors of the last run again (after new tests)')
+    parser.add_argument('--only', nargs='+', default=None, metavar='PATTERN',
+                        help='mutmut name patterns, e.g. "mmped.models.losses.oim_loss.*"')
     parser.add_argument('--report', action='store_true', help='only print the last results')
     parser.add_argument('--survivors', action='store_true',
                         help='print the surviving mutants of the given modules')
@@ -285,7 +309,7 @@ def main(argv=None) -> int:
             summaries.append(summarize(name))
         else:
             summaries.append(run(name, args.jobs, args.fresh, args.source_root.resolve(),
-                                 args.rerun_survivors))
+                                 args.rerun_survivors, args.only))
     print(table(summaries))
     below = [s['module'] for s in summaries if s['score'] is None or s['score'] < args.min_score]
     if below:
