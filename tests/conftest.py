@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from mmped.testing import SHARED_DATA, make_tiny_coco
-from mmped.testing._data import _ACCESSED, MISSING_SAMPLE, reset_shared_access
+from mmped.testing._data import _ACCESSED, MISSING_SAMPLE, realdata_violation, reset_shared_access
 
 if os.environ.get('PYTEST_XDIST_WORKER'):
     # pytest-xdist runs one worker per core: keep each worker on one thread
@@ -42,19 +42,15 @@ def pytest_runtest_makereport(item, call):
     accessed = getattr(item, '_mmped_shared_access', [])
     accessed.extend(reset_shared_access())  # by the test or its fixtures
     item._mmped_shared_access = accessed
-    marked = item.get_closest_marker('realdata') is not None
     if report.failed:
         return
-    if accessed and not marked:
+    reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
+    error = realdata_violation(item.nodeid, accessed, item.get_closest_marker('realdata')
+                               is not None, report.skipped, str(reason), SHARED_DATA.is_dir(),
+                               bool(os.environ.get('MMPED_ALLOW_REALDATA_SKIP')))
+    if error:
         report.outcome = 'failed'
-        report.longrepr = (f'{item.nodeid} reads real data ({accessed[0]}) but is not marked '
-                           '@pytest.mark.realdata')
-    elif (report.skipped and marked and SHARED_DATA.is_dir()
-          and not os.environ.get('MMPED_ALLOW_REALDATA_SKIP')):
-        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else report.longrepr
-        report.outcome = 'failed'
-        report.longrepr = (f'{item.nodeid} is marked realdata and skipped although '
-                           f'{SHARED_DATA} is present: {reason}')
+        report.longrepr = error
 
 
 @pytest.fixture

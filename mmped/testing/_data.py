@@ -2,6 +2,7 @@
 import json
 import os
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -28,6 +29,30 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f'{MISSING_SAMPLE} {path} not found')
     return path
+
+
+def realdata_violation(nodeid: str, accessed: list, marked: bool, skipped: bool, reason: str,
+                       data_present: bool, allow_skip: bool = False) -> Optional[str]:
+    """The rule tests/conftest.py applies to every test report (setup and call phases).
+
+    Args:
+        nodeid (str): The test.
+        accessed (list): Real-data paths the test (or its fixtures) asked for.
+        marked (bool): Whether the test carries ``@pytest.mark.realdata``.
+        skipped (bool): Whether this phase skipped.
+        reason (str): The skip reason.
+        data_present (bool): Whether ``../shared/data`` exists.
+        allow_skip (bool): Allow ``realdata`` skips (``MMPED_ALLOW_REALDATA_SKIP=1``).
+
+    Returns:
+        str | None: Why the test must fail, or None.
+    """
+    if accessed and not marked:
+        return f'{nodeid} reads real data ({accessed[0]}) but is not marked @pytest.mark.realdata'
+    if skipped and marked and data_present and not allow_skip:
+        return (f'{nodeid} is marked realdata and skipped although {SHARED_DATA} is present: '
+                f'{reason}')
+    return None
 
 
 def reset_shared_access() -> list:
