@@ -326,3 +326,68 @@ def test_instance_sensitive_weights_and_normalisation_over_all_pixels():
         [3.5, 1.0, 3.25], rtol=1e-6)
     with pytest.raises(ValueError, match='spatial'):
         loss(torch.zeros(1, 2, 2, 3), torch.tensor(labels), torch.tensor(heights))
+
+
+def test_error_messages_name_the_bad_value():
+    """Constructor and input checks say what was wrong (mutants that blank the message die)."""
+    cases = [
+        (lambda: BoundedRegressionLoss(reduction='none'), "reduction must be 'mean' or 'sum'"),
+        (lambda: FeatureHintLoss(2, reduction='none'), "reduction must be 'mean' or 'sum'"),
+        (lambda: SoftHardCrossEntropyLoss(zeta=2.0), r'zeta must be in \[0, 1\], got 2.0'),
+        (lambda: SoftHardCrossEntropyLoss(temperature=0.0), 'temperature must be positive'),
+        (lambda: SegDistillLoss(xi=-1.0), r'xi must be in \[0, 1\], got -1.0'),
+        (lambda: OIMLoss(num_features=2, num_pids=0, queue_size=0),
+         'invalid OIM sizes: num_features=2, num_pids=0, queue_size=0'),
+        (lambda: OIMLoss(num_features=2, num_pids=1, queue_size=0, momentum=1.0),
+         r'momentum must be in \[0, 1\), got 1.0'),
+        (lambda: WeightedBCELoss(reduction='avg'), "reduction must be one of .*got 'avg'"),
+        (lambda: WeightedBCELoss(pos_ratio=[2.0]), r'^pos_ratio values must lie in \[0, 1\]$'),
+        (lambda: WeightedBCELoss(pos_ratio=[0.5])(torch.zeros(1, 2), torch.zeros(1, 2)),
+         'pos_ratio has 1 entries but the labels have 2 attributes'),
+        (lambda: WeightedBCELoss()(torch.zeros(1, 2), torch.zeros(2, 1)),
+         r'cls_score \(1, 2\) and gt_score \(2, 1\) must have the same shape'),
+        (lambda: OIMLoss(num_features=2, num_pids=1, queue_size=0)(torch.ones(3, 2),
+                                                                  torch.tensor([0])),
+         '1 person ids for 3 features'),
+        (lambda: InstanceSensitiveMaskLoss()(torch.zeros(1, 2, 2, 3), torch.zeros(1, 2, 2),
+                                             torch.zeros(1, 2, 2)),
+         r'^logits \(1, 2, 2, 3\) and labels \(1, 2, 2\) have different spatial sizes$'),
+    ]
+    for make, message in cases:
+        with pytest.raises(ValueError, match=message):
+            make()
+
+
+def test_one_feature_oim_and_one_pixel_mask_loss():
+    """Boundary sizes: D = 1 is a valid OIM feature size; a 1-pixel mask is averaged over 1."""
+    assert OIMLoss(num_features=1, num_pids=1, queue_size=0).num_features == 1
+    loss = InstanceSensitiveMaskLoss(alpha=1.0, beta=1.0)
+    logits = torch.tensor([[[[1.0]], [[0.0]]]])
+    ce = -_np_log_softmax([1.0, 0.0])[1]
+    out = loss(logits, torch.tensor([[[1]]]), torch.tensor([[[0.5]]]))
+    assert out.item() == pytest.approx((1 + 1 / 0.5) * ce, rel=1e-6)  # sub-pixel height kept
+
+
+def test_bounded_regression_with_a_non_zero_target():
+    pred = torch.tensor([[2.0, 1.0, 0.0, 0.0]])
+    target = torch.tensor([[1.0, 1.0, 1.0, 0.0]])
+    teacher = torch.tensor([[1.0, 1.0, 1.0, 0.5]])  # error 0.25 < student's 2
+    out = BoundedRegressionLoss(eps=0.5, beta=1.0, reduction='sum')(pred, target, teacher)
+    # smooth L1: |1| -> 0.5, 0, |1| -> 0.5, 0; bounded: 0.5 * (1 + 1)
+    assert out.item() == pytest.approx(1.0 + 1.0, rel=1e-6)
+
+
+def test_weighted_bce_counts_soft_half_labels_as_negative_and_single_samples():
+    """Running counts use the same ``> 0.5`` rule as the weights, and a batch with one valid
+    label per attribute gives a ratio of 0 or 1 (no clamping of the count)."""
+    loss = WeightedBCELoss(mode='exp').train()
+    loss(torch.zeros(1, 2), torch.tensor([[0.5, 1.0]]))
+    assert loss.num_pos.tolist() == [0.0, 1.0] and loss.num_valid.tolist() == [1.0, 1.0]
+    np.testing.assert_allclose(loss.current_ratio(torch.zeros(0, 2), torch.zeros(0, 2, dtype=bool))
+                               .numpy(), [0.0, 1.0])
+    one = WeightedBCELoss(mode='exp').train()
+    one(torch.zeros(1, 1), torch.ones(1, 1))
+    one.eval()
+    one(torch.zeros(1, 1), torch.zeros(1, 1))  # eval: not counted, even with one attribute
+    assert one.num_pos.tolist() == [1.0] and one.num_valid.tolist() == [1.0]
+    assert {'num_pos', 'num_valid'} <= set(WeightedBCELoss().state_dict())

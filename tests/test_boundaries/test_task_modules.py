@@ -109,6 +109,9 @@ def test_boxes_to_mask_uses_the_stride_and_checks_value_count():
     out = box_masks.boxes_to_mask(mask, (2, 2), stride=4, values=torch.tensor([0.5]),
                                   background=-1.0)
     assert out.dtype == torch.float32 and out.tolist() == [[0.5, -1.0], [-1.0, -1.0]]
+    # the output takes the values' dtype even with an integer background
+    out = box_masks.boxes_to_mask(mask, (2, 2), stride=4, values=torch.tensor([0.5]))
+    assert out.dtype == torch.float32 and out.tolist() == [[0.5, 0.0], [0.0, 0.0]]
     with pytest.raises(ValueError, match='values has 2 entries for 1 boxes'):
         box_masks.boxes_to_mask(mask, (2, 2), values=torch.tensor([1, 2]))
 
