@@ -391,3 +391,37 @@ def test_weighted_bce_counts_soft_half_labels_as_negative_and_single_samples():
     one(torch.zeros(1, 1), torch.zeros(1, 1))  # eval: not counted, even with one attribute
     assert one.num_pos.tolist() == [1.0] and one.num_valid.tolist() == [1.0]
     assert {'num_pos', 'num_valid'} <= set(WeightedBCELoss().state_dict())
+
+
+def test_documented_defaults():
+    """The defaults the docstrings state (paper values or documented choices)."""
+    def attrs(obj, names):
+        return {n: getattr(obj, n) for n in names}
+
+    oim = OIMLoss()
+    assert attrs(oim, ['num_features', 'num_pids', 'queue_size', 'scale', 'momentum',
+                       'loss_weight']) == dict(num_features=2048, num_pids=5532, queue_size=5000,
+                                               scale=10.0, momentum=0.5, loss_weight=1.0)
+    assert attrs(BoundedRegressionLoss(), ['eps', 'margin', 'beta', 'loss_weight',
+                                           'reduction']) == dict(eps=0.5, margin=0.0, beta=1.0,
+                                                                 loss_weight=1.0,
+                                                                 reduction='mean')
+    assert attrs(SoftHardCrossEntropyLoss(), ['zeta', 'temperature', 'loss_weight',
+                                              'reduction']) == dict(zeta=0.5, temperature=1.0,
+                                                                    loss_weight=1.0,
+                                                                    reduction='mean')
+    assert attrs(SegDistillLoss(), ['xi', 'temperature', 'loss_weight', 'ignore_index']) == \
+        dict(xi=0.5, temperature=1.0, loss_weight=1.0, ignore_index=255)
+    hint = FeatureHintLoss(4)
+    assert attrs(hint, ['student_channels', 'teacher_channels', 'loss_weight', 'reduction']) \
+        == dict(student_channels=4, teacher_channels=4, loss_weight=0.5, reduction='mean')
+    assert hint.init_cfg == dict(type='Normal', layer='Conv2d', std=0.01, bias=0)
+    assert FeatureHintLoss(4, teacher_channels=8).teacher_channels == 8
+    assert attrs(InstanceSensitiveMaskLoss(), ['alpha', 'beta', 'loss_weight']) == dict(
+        alpha=3.0, beta=10.0, loss_weight=1.0)
+    wbce = WeightedBCELoss()
+    assert attrs(wbce, ['mode', 'reduction', 'loss_weight', 'eps', 'pos_ratio']) == dict(
+        mode='exp', reduction='mean', loss_weight=1.0, eps=1e-6, pos_ratio=None)
+    assert wbce.num_pos.dtype == torch.float64 and wbce.num_valid.dtype == torch.float64
+    assert wbce.num_pos.numel() == 0 and wbce.num_valid.numel() == 0
+    assert WeightedBCELoss(pos_ratio=[0.25]).pos_ratio.dtype == torch.float32
