@@ -53,6 +53,8 @@ MODULES: Dict[str, Module] = {
         'tests/test_det_benchmarks/test_miss_rate.py',
         'tests/test_det_benchmarks/test_mr_loop_reference.py',
         'tests/test_det_benchmarks/test_review_fixes.py',
+        'tests/test_det_benchmarks/test_parsers_tools.py',
+        'tests/test_det_benchmarks/test_metric_dataset.py',
         'tests/test_attr_reid/test_attribute_metrics.py',
         'tests/test_attr_reid/test_reid_metrics.py',
         'tests/test_person_search/test_metric.py',
