@@ -425,3 +425,11 @@ def test_documented_defaults():
     assert wbce.num_pos.dtype == torch.float64 and wbce.num_valid.dtype == torch.float64
     assert wbce.num_pos.numel() == 0 and wbce.num_valid.numel() == 0
     assert WeightedBCELoss(pos_ratio=[0.25]).pos_ratio.dtype == torch.float32
+
+
+def test_oim_occurrence_rank_counts_each_identity_in_input_order():
+    """Round ``r`` of the memory update holds the r-th appearance of every identity."""
+    ids = torch.tensor([1, -1, 1, 0, -1, 2, 1, 0])
+    occ = OIMLoss._occurrence_rank(ids, ids >= 0)
+    labelled = (ids >= 0).nonzero().flatten()
+    assert occ[labelled].tolist() == [0, 1, 0, 0, 2, 1]
