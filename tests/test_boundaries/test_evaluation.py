@@ -284,3 +284,53 @@ def test_wider_unspecified_entries_are_removed_before_the_ap():
     assert res['ap'][0] == pytest.approx(1.0) and res['mAP'] == pytest.approx(1.0)
     res = eval_wider_attribute_map(np.array([[1], [0], [0]]), np.array([[.5], [.1], [.9]]))
     assert res['ap'][0] == pytest.approx(.5)
+
+
+def test_detection_greedy_matching_duplicates_and_unlabelled_people():
+    """One-to-one matching in descending score order: a second detection on a taken person is
+    a FP; with ``labelled_only`` identity 0 counts (``pid >= 0``) and a detection on an
+    unlabelled person (-1) is neither TP nor FP."""
+    gts = [[0, 0, 10, 20], [100, 0, 110, 20]]
+    dets = [[0, 0, 10, 20], [0, 0, 10, 20], [100, 0, 110, 20], [300, 0, 310, 20]]
+    img = _gallery_image(0, [.9, .8, .7, .95], dets, gts, [0, -1])
+    # ranking: FP .95, TP .9, FP (duplicate) .8, TP .7 -> AP = .5 * .5 + .5 * .5
+    assert eval_detection([img]) == dict(recall=1.0, ap=pytest.approx(0.5))
+    # labelled only: 1 GT; ranking FP .95, TP .9, FP .8 -> recall 1, AP .5
+    assert eval_detection([img], labelled_only=True) == dict(recall=1.0, ap=pytest.approx(0.5))
+    assert eval_detection([]) == dict(recall=0.0, ap=0.0)
+    # a lower-scored duplicate never steals the match: the order is by score, not input
+    swapped = _gallery_image(0, [.8, .9], dets[:2], gts[:1], [0])
+    assert eval_detection([swapped]) == dict(recall=1.0, ap=1.0)
+
+
+def test_all_point_interpolated_ap_hand_worked():
+    """VOC 2010+ AP: area under the monotone precision envelope."""
+    from mmped.evaluation.functional import average_precision_from_pr
+    # points (r, p): (.5, 1), (1, .5) -> .5 * 1 + .5 * .5
+    assert average_precision_from_pr(np.array([.5, 1.]), np.array([1., .5])) == 0.75
+    # a later higher precision lifts the envelope: (.25, .5), (.5, 1) -> .5 * 1 + 0 beyond .5
+    assert average_precision_from_pr(np.array([.25, .5]), np.array([.5, 1.])) == 0.5
+    assert average_precision_from_pr(np.array([1.]), np.array([1.])) == 1.0
+
+
+def test_person_search_iou_on_non_square_partial_overlaps():
+    """IoU with x and y extents that differ (square or identical boxes hide index swaps)."""
+    from mmped.evaluation.functional.person_search import _iou_matrix, _pairwise_iou_rows
+    a = np.array([[0., 0., 10., 20.], [0., 0., 10., 20.]])
+    b = np.array([[5., 10., 25., 50.], [30., 30., 40., 40.]])
+    # inter 5 x 10 = 50; areas 200 and 800
+    np.testing.assert_allclose(_iou_matrix(a[:1], b), [[50 / 950, 0.0]])
+    np.testing.assert_allclose(_pairwise_iou_rows(a, b), [50 / 950, 0.0])
+    c = np.array([[2., 4., 6., 30.]])  # inside-ish: inter 4 x 16 = 64, areas 200 and 104
+    np.testing.assert_allclose(_iou_matrix(a[:1], c), [[64 / 240]])
+    np.testing.assert_allclose(_pairwise_iou_rows(a[:1], c), [64 / 240])
+
+
+def test_attribute_inputs_checked_and_empty_inputs_give_zeros():
+    with pytest.raises(ValueError, match=r'gt and probs must be 2-D arrays of the same shape'):
+        eval_attributes(np.zeros(3), np.zeros(3))
+    with pytest.raises(ValueError, match=r'gt and scores must be 2-D'):
+        eval_wider_attribute_map(np.zeros((2, 1)), np.zeros((2, 2)))
+    res = eval_attributes(np.zeros((0, 2)), np.zeros((0, 2)))
+    assert (res['accuracy'], res['precision'], res['recall'], res['f1']) == (0.0, 0.0, 0.0, 0.0)
+    assert eval_attributes(np.zeros((2, 0)), np.zeros((2, 0)))['mA'] == 0.0
