@@ -334,3 +334,14 @@ def test_attribute_inputs_checked_and_empty_inputs_give_zeros():
     res = eval_attributes(np.zeros((0, 2)), np.zeros((0, 2)))
     assert (res['accuracy'], res['precision'], res['recall'], res['f1']) == (0.0, 0.0, 0.0, 0.0)
     assert eval_attributes(np.zeros((2, 0)), np.zeros((2, 0)))['mA'] == 0.0
+
+
+def test_search_identity_zero_is_a_labelled_target_and_duplicate_images_are_refused():
+    """Identities start at 0 (``pid >= 0`` is labelled); negative ids are unlabelled people."""
+    gallery = [_gallery_image('q', [], [], [[0, 0, 5, 5]], [0]),
+               _gallery_image('g', [.9], [[0, 0, 10, 20]], [[0, 0, 10, 20]], [0])]
+    query = dict(img_id='q', bbox=np.array([0, 0, 5, 5.]), person_id=0, feat=np.array([1., 0]))
+    res = eval_person_search(gallery, [query])
+    assert res['mAP'] == 1.0 and res['recall'][0] == 1.0
+    with pytest.raises(ValueError, match='^duplicate img_id in the gallery results$'):
+        eval_person_search(gallery + gallery[1:], [query])
