@@ -5,8 +5,11 @@
 # schedule: SGD, momentum 0.9, weight decay 5e-4, batch 32 (see configs/hpnet/README.md).
 _base_ = ['../../_base_/models/hpnet_bninception.py', '../../_base_/default_runtime.py']
 
+# stage 3 (see below): every weight comes from the stage-2 checkpoint (load_from), so no
+# ImageNet file is needed (stage 1 sets the ImageNet init_cfg)
 model = dict(
     stage=3,
+    backbone=dict(init_cfg=None),
     head=dict(
         _delete_=True,
         type='HPNetReIDHead',
@@ -55,3 +58,8 @@ stage2_optim_wrapper = dict(
 stage2_param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=20,
                                eta_min=1e-6)]
 stage2_train_cfg = dict(max_epochs=20, val_interval=5)
+
+# classifier drawings with mmpretrain's visualizer; mmped's hook adds the attention overlays of
+# the first val / test images and makes `tools/test.py --show-dir` work
+default_hooks.update(visualization=dict(type='mmped.PedVisualizationHook'))
+visualizer = dict(type='mmpretrain.UniversalVisualizer')
