@@ -287,20 +287,23 @@ def test_wider_unspecified_entries_are_removed_before_the_ap():
 
 
 def test_detection_greedy_matching_duplicates_and_unlabelled_people():
-    """One-to-one matching in descending score order: a second detection on a taken person is
-    a FP; with ``labelled_only`` identity 0 counts (``pid >= 0``) and a detection on an
-    unlabelled person (-1) is neither TP nor FP."""
+    """Greedy one-to-one matching (``matching='greedy'``) in descending score order: a second
+    detection on a taken person is a FP; with ``labelled_only`` identity 0 counts (``pid >=
+    0``) and a detection on an unlabelled person (-1) is neither TP nor FP. SeqNet's default
+    mutual-best rule instead pairs a person with its best-overlapping detection whatever the
+    scores (the first of equal overlaps)."""
     gts = [[0, 0, 10, 20], [100, 0, 110, 20]]
     dets = [[0, 0, 10, 20], [0, 0, 10, 20], [100, 0, 110, 20], [300, 0, 310, 20]]
     img = _gallery_image(0, [.9, .8, .7, .95], dets, gts, [0, -1])
     # ranking: FP .95, TP .9, FP (duplicate) .8, TP .7 -> AP = .5 * .5 + .5 * .5
-    assert eval_detection([img]) == dict(recall=1.0, ap=pytest.approx(0.5))
-    # labelled only: 1 GT; ranking FP .95, TP .9, FP .8 -> recall 1, AP .5
-    assert eval_detection([img], labelled_only=True) == dict(recall=1.0, ap=pytest.approx(0.5))
-    assert eval_detection([]) == dict(recall=0.0, ap=0.0)
-    # a lower-scored duplicate never steals the match: the order is by score, not input
+    greedy = dict(matching='greedy')
+    assert eval_detection([img], **greedy) == dict(recall=1.0, ap=pytest.approx(0.5))
+    assert eval_detection([], **greedy) == dict(recall=0.0, ap=0.0)
+    # a lower-scored duplicate never steals the greedy match: the order is by score
     swapped = _gallery_image(0, [.8, .9], dets[:2], gts[:1], [0])
-    assert eval_detection([swapped]) == dict(recall=1.0, ap=1.0)
+    assert eval_detection([swapped], **greedy) == dict(recall=1.0, ap=1.0)
+    # mutual best: the first of the two equal overlaps (score .8) is the TP, .9 a FP
+    assert eval_detection([swapped]) == dict(recall=1.0, ap=pytest.approx(0.5))
 
 
 def test_all_point_interpolated_ap_hand_worked():

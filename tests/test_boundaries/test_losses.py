@@ -206,12 +206,12 @@ def test_bounded_regression_margin_is_strict():
     at equality it does not (0.5 = smooth L1 only, 1.0 with the bounded term)."""
     pred = torch.tensor([[1.0, 0.0, 0.0, 0.0]])
     target = torch.zeros(1, 4)
-    equal = BoundedRegressionLoss(eps=0.5, margin=0.0)(pred, target, pred.clone())
+    equal = BoundedRegressionLoss(eps=0.5, margin=0.0, beta=1.0)(pred, target, pred.clone())
     assert equal.item() == pytest.approx(0.5, rel=1e-6)
-    worse = BoundedRegressionLoss(eps=0.5, margin=0.0)(pred, target, pred * 0.99)
+    worse = BoundedRegressionLoss(eps=0.5, margin=0.0, beta=1.0)(pred, target, pred * 0.99)
     assert worse.item() == pytest.approx(1.0, rel=1e-6)
     # margin 0.25: 1 + 0.25 > 1.2 -> bounded
-    assert BoundedRegressionLoss(eps=0.5, margin=0.25)(
+    assert BoundedRegressionLoss(eps=0.5, margin=0.25, beta=1.0)(
         pred, target, pred * math.sqrt(1.2)).item() == pytest.approx(1.0, rel=1e-6)
 
 
@@ -403,7 +403,7 @@ def test_documented_defaults():
                        'loss_weight']) == dict(num_features=2048, num_pids=5532, queue_size=5000,
                                                scale=10.0, momentum=0.5, loss_weight=1.0)
     assert attrs(BoundedRegressionLoss(), ['eps', 'margin', 'beta', 'loss_weight',
-                                           'reduction']) == dict(eps=0.5, margin=0.0, beta=1.0,
+                                           'reduction']) == dict(eps=0.5, margin=0.0, beta=None,
                                                                  loss_weight=1.0,
                                                                  reduction='mean')
     assert attrs(SoftHardCrossEntropyLoss(), ['zeta', 'temperature', 'loss_weight',
