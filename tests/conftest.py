@@ -94,3 +94,19 @@ def no_downloads():
         mp.setattr(torch.hub, 'load_state_dict_from_url', refuse)
         mp.setattr(mmengine_checkpoint, 'load_url', refuse)
         yield
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption('--device', default='cpu',
+                     help='device the model tests run on (e.g. cuda, cuda:1); CPU by default')
+
+
+@pytest.fixture(scope='session')
+def device(request: pytest.FixtureRequest) -> str:
+    """The ``--device`` option; a CUDA device that this machine lacks is an error, not a skip."""
+    import torch
+
+    name = request.config.getoption('--device')
+    if name.startswith('cuda') and not torch.cuda.is_available():
+        raise pytest.UsageError(f'--device {name}: no CUDA device on this machine')
+    return name

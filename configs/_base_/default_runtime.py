@@ -6,12 +6,16 @@ _base_ = 'mmdet::_base_/default_runtime.py'
 
 default_scope = 'mmped'
 
+# pedestrian boxes with ignore regions, RGB-T pairs side by side, and the attention overlays of
+# the first val / test images (PedVisualizationHook) on every vis backend; add
+# dict(type='TensorboardVisBackend') to visualizer.vis_backends for TensorBoard
+# (pip install mmped[tensorboard])
 default_hooks = dict(
     timer=dict(_scope_='mmped'),
     logger=dict(_scope_='mmped'),
     param_scheduler=dict(_scope_='mmped'),
     checkpoint=dict(_scope_='mmped'),
     sampler_seed=dict(_scope_='mmped'),
-    visualization=dict(_scope_='mmped'))
-visualizer = dict(_scope_='mmped')
+    visualization=dict(_scope_='mmped', type='mmped.PedVisualizationHook'))
+visualizer = dict(_scope_='mmped', type='mmped.PedLocalVisualizer')
 log_processor = dict(_scope_='mmped')

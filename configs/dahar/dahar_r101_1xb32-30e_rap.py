@@ -48,3 +48,8 @@ train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=32, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 default_hooks = dict(checkpoint=dict(interval=5, save_best='attr/mA', rule='greater'))
+
+# classifier drawings with mmpretrain's visualizer; mmped's hook adds the attention overlays of
+# the first val / test images and makes `tools/test.py --show-dir` work
+default_hooks.update(visualization=dict(type='mmped.PedVisualizationHook'))
+visualizer = dict(type='mmpretrain.UniversalVisualizer')

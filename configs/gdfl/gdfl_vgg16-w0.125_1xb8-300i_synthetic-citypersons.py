@@ -72,6 +72,6 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=max_iters, max_keep_ckpts=1,
                     save_best=None),
-    visualization=dict(type='DetVisualizationHook', draw=False))
+    visualization=dict(type='mmped.PedVisualizationHook', draw=False))
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)

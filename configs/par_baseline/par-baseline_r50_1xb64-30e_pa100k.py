@@ -6,3 +6,8 @@ _base_ = [
 
 model = dict(head=dict(num_classes=26))
 default_hooks = dict(checkpoint=dict(interval=5, save_best='attr/mA', rule='greater'))
+
+# classifier drawings with mmpretrain's visualizer; mmped's hook adds the attention overlays of
+# the first val / test images and makes `tools/test.py --show-dir` work
+default_hooks.update(visualization=dict(type='mmped.PedVisualizationHook'))
+visualizer = dict(type='mmpretrain.UniversalVisualizer')

@@ -47,7 +47,7 @@ def test_boxes_to_mask_values_and_background():
 
 @pytest.mark.parametrize('path,budget', [('cpu', None), ('device', 1 << 25), ('device', 1),
                                          ('device', 3000)])
-def test_index_map_matches_the_centre_rule_on_random_boxes(path, budget, monkeypatch):
+def test_index_map_matches_the_centre_rule_on_random_boxes(path, budget, monkeypatch, device):
     # brute force over every (box, cell) pair: centre inside, smallest area, then lower index.
     # Both implementations: the CPU slice writes and the accelerator's tensor-only path (run here
     # on CPU tensors), whose small membership budgets split the boxes into chunks
@@ -61,7 +61,7 @@ def test_index_map_matches_the_centre_rule_on_random_boxes(path, budget, monkeyp
     boxes[3] = boxes[7]  # an exact duplicate: the lower index wins
     for stride in (1.0, 4.0, 2.5):
         h, w = int(80 / stride), int(96 / stride)
-        owner = box_index_map(boxes, (h, w), stride=stride)
+        owner = box_index_map(boxes.to(device), (h, w), stride=stride).cpu()
         cy = (torch.arange(h) + 0.5) * stride
         cx = (torch.arange(w) + 0.5) * stride
         inside = ((cy[None, :, None] >= boxes[:, 1, None, None])

@@ -15,7 +15,6 @@ Example::
 import argparse
 from typing import Dict, List, Optional, Sequence
 
-import matplotlib
 import mmcv
 import numpy as np
 import torch
@@ -23,9 +22,6 @@ import torch.nn.functional as F
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
 
 
 def parse_args() -> argparse.Namespace:
@@ -41,6 +37,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--topk', type=int, default=3,
                         help='attention maps of the K highest-scoring attributes')
     parser.add_argument('--out-file', default='dahar_masks.png', help='output image file')
+    parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, key=value pairs')
     return parser.parse_args()
@@ -79,10 +76,10 @@ def dahar_masks(model: torch.nn.Module, crop_bgr: np.ndarray, topk: int) -> Dict
 
     def up(x: torch.Tensor) -> np.ndarray:
         return F.interpolate(x[None, None].float(), size=size, mode='bilinear',
-                             align_corners=False)[0, 0].numpy()
+                             align_corners=False)[0, 0].cpu().numpy()
 
     scores = model.predict_scores(data['inputs'])[0]
-    result = dict(scores=scores.numpy(), mask=None, attention={},
+    result = dict(scores=scores.cpu().numpy(), mask=None, attention={},
                   self_masks={s: up(m[0].mean(0)) for s, m in out['self_masks'].items()})
     side = out['side']
     if side is not None:
@@ -96,24 +93,20 @@ def dahar_masks(model: torch.nn.Module, crop_bgr: np.ndarray, topk: int) -> Dict
 
 
 def draw(crop_rgb: np.ndarray, masks: Dict, names: List[str], out_file: str) -> None:
-    """Save a row of panels: crop, self masks, masked-attention mask, attention maps."""
-    panels = [('input', None)]
-    panels += [(f'self-mask after stage {s + 1}', m)
-               for s, m in sorted(masks['self_masks'].items())]
+    """Save one row of panels drawn by mmped's visualizer (heat-map overlays): crop, self
+    masks, masked-attention mask, attention maps."""
+    from mmped.visualization import label_image, overlay_heatmaps, tile_images
+
+    panels = [(f'self-mask after stage {s + 1}', m)
+              for s, m in sorted(masks['self_masks'].items())]
     if masks['mask'] is not None:
         panels.append(('masked-attention mask', masks['mask']))
     panels += [(f'{names[k]} ({masks["scores"][k]:.2f})', m)
                for k, m in masks['attention'].items()]
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.4 * len(panels), 3.6), squeeze=False)
-    for ax, (title, heat) in zip(axes[0], panels):
-        ax.imshow(crop_rgb)
-        if heat is not None:
-            ax.imshow(heat, cmap='jet', alpha=0.5, vmin=0, vmax=1)
-        ax.set_title(title, fontsize=8)
-        ax.axis('off')
-    fig.tight_layout()
-    fig.savefig(out_file, dpi=100)
-    plt.close(fig)
+    tiles = [label_image(crop_rgb, 'input')] + [
+        overlay_heatmaps(crop_rgb, heat, titles=[title], already_prob=True)[0]
+        for title, heat in panels]
+    mmcv.imwrite(tile_images(tiles)[..., ::-1], out_file)
 
 
 def main() -> None:
@@ -130,7 +123,7 @@ def main() -> None:
     if not hasattr(model, 'forward_branches'):
         raise TypeError(f'{args.config}: the model is {type(model).__name__}, not DAHAR')
     checkpoint = load_checkpoint(model, args.checkpoint, map_location='cpu')
-    model.eval()
+    model.to(args.device).eval()
 
     img = mmcv.imread(args.img)
     if img is None:

@@ -17,7 +17,6 @@ from typing import List, Sequence
 import mmcv
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config, DictAction
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
@@ -35,7 +34,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', default='hpnet_attention.png', help='output image')
     parser.add_argument('--branches', type=int, nargs='+',
                         help='AF-net branch indices to draw (default: all)')
-    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, as in tools/train.py')
     return parser.parse_args()
@@ -83,42 +82,24 @@ def compute_attention(cfg: Config, image: str, checkpoint: str = None,
 
 
 def draw(image: np.ndarray, maps: List[tuple], out: str, ori_hw: tuple = None) -> None:
-    """Save a grid: per row the image and every attention channel overlaid on it.
+    """Save a grid drawn by mmped's visualizer: per MDA module (row) the image and every
+    attention channel overlaid on it (:func:`mmped.visualization.overlay_map_groups`).
 
     Args:
         image (np.ndarray): RGB image (H, W, 3) uint8.
         maps (list[tuple[int, np.ndarray]]): Attention level and map (L, H_i, W_i) per row.
         out (str): Output image path.
-        ori_hw (tuple[int, int], optional): Original image size; cells are drawn with its
+        ori_hw (tuple[int, int], optional): Original image size; the cells are drawn with its
             aspect ratio (the network input may be resized to a square).
     """
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    from mmped.visualization import overlay_map_groups
 
-    h, w = image.shape[:2]
-    aspect = (ori_hw[0] / h) / (ori_hw[1] / w) if ori_hw else 1.0
-    num_l = max(m.shape[0] for _, m in maps)
-    fig, axes = plt.subplots(len(maps), num_l + 1, squeeze=False,
-                             figsize=(1.3 * (num_l + 1), 2.4 * len(maps)))
-    for row, (level, att) in enumerate(maps):
-        up = F.interpolate(torch.from_numpy(att)[None], size=(h, w), mode='bilinear',
-                           align_corners=False)[0].numpy()
-        axes[row, 0].imshow(image, aspect=aspect)
-        axes[row, 0].set_title(f'alpha^{level + 1}', fontsize=8)
-        for ch in range(num_l):
-            ax = axes[row, ch + 1]
-            ax.imshow(image, aspect=aspect)
-            if ch < up.shape[0]:
-                m = up[ch]
-                m = (m - m.min()) / max(float(m.max() - m.min()), 1e-12)
-                ax.imshow(m, cmap='jet', alpha=0.5, vmin=0, vmax=1, aspect=aspect)
-                ax.set_title(f'l={ch + 1} max {att[ch].max():.2g}', fontsize=6)
-        for ax in axes[row]:
-            ax.axis('off')
-    fig.tight_layout()
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
+    if ori_hw:
+        h = image.shape[0]
+        image = mmcv.imresize(image, (max(1, int(round(h * ori_hw[1] / ori_hw[0]))), h))
+    groups = {f'alpha^{level + 1} #{row}': att for row, (level, att) in enumerate(maps)}
+    grid = overlay_map_groups(image, groups, max_maps=max(m.shape[0] for _, m in maps))
+    mmcv.imwrite(grid[..., ::-1], out)
 
 
 def main() -> None:

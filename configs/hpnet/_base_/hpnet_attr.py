@@ -46,3 +46,8 @@ stage2_optim_wrapper = dict(
 stage2_param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=10,
                                eta_min=1e-6)]
 stage2_train_cfg = dict(max_epochs=10, val_interval=2)
+
+# classifier drawings with mmpretrain's visualizer; mmped's hook adds the attention overlays of
+# the first val / test images and makes `tools/test.py --show-dir` work
+default_hooks.update(visualization=dict(type='mmped.PedVisualizationHook'))
+visualizer = dict(type='mmpretrain.UniversalVisualizer')

@@ -28,6 +28,47 @@ def _read(path: str, flag: str, backend_args: Optional[dict]) -> np.ndarray:
     return img
 
 
+def stack_pair(visible: np.ndarray, lwir: np.ndarray, lwir_channels: int = 3,
+               vis_name: str = 'visible', lwir_name: str = 'lwir') -> np.ndarray:
+    """Stack a visible BGR image (H, W, 3) and its thermal partner into (H, W, 3 + C).
+
+    The thermal image may be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4) (alpha dropped); it is
+    repeated to 3 channels or converted to gray to give ``lwir_channels`` channels.
+
+    Args:
+        visible (np.ndarray): Visible image, uint8.
+        lwir (np.ndarray): Thermal image, uint8.
+        lwir_channels (int): Channels of the thermal slice, 1 or 3.
+        vis_name (str): Name of the visible image in error messages (its path).
+        lwir_name (str): Name of the thermal image in error messages.
+
+    Returns:
+        np.ndarray: (H, W, 3 + lwir_channels) uint8.
+
+    Raises:
+        ValueError: Not 8-bit, not a 3-channel visible image, or different sizes.
+    """
+    if lwir.ndim == 3 and lwir.shape[2] == 4:
+        lwir = lwir[..., :3]
+    if lwir.ndim == 2:
+        lwir = lwir[..., None]
+    if lwir.dtype != np.uint8 or visible.dtype != np.uint8:
+        raise ValueError(f'expected 8-bit images, got {visible.dtype} ({vis_name}) and '
+                         f'{lwir.dtype} ({lwir_name})')
+    if visible.ndim != 3 or visible.shape[2] != 3:
+        raise ValueError(f'expected a 3-channel visible image, got shape {visible.shape} '
+                         f'({vis_name})')
+    if visible.shape[:2] != lwir.shape[:2]:
+        raise ValueError(f'visible/lwir size mismatch: {vis_name} is '
+                         f'{visible.shape[1]}x{visible.shape[0]}, {lwir_name} is '
+                         f'{lwir.shape[1]}x{lwir.shape[0]}')
+    if lwir_channels == 3 and lwir.shape[2] == 1:
+        lwir = np.repeat(lwir, 3, axis=2)
+    elif lwir_channels == 1 and lwir.shape[2] == 3:
+        lwir = mmcv.bgr2gray(lwir, keepdim=True)
+    return np.concatenate([visible, lwir], axis=2)
+
+
 @TRANSFORMS.register_module()
 class LoadPairedImageFromFile(BaseTransform):
     """Load the visible image (``img_path``) and its thermal partner (``lwir_path``).
@@ -84,22 +125,7 @@ class LoadPairedImageFromFile(BaseTransform):
                     f'(pair: visible={vis_path}, lwir={lwir_path})')
         visible = _read(vis_path, 'color', self.backend_args)
         lwir = _read(lwir_path, 'unchanged', self.backend_args)
-        if lwir.ndim == 3 and lwir.shape[2] == 4:
-            lwir = lwir[..., :3]
-        if lwir.ndim == 2:
-            lwir = lwir[..., None]
-        if lwir.dtype != np.uint8 or visible.dtype != np.uint8:
-            raise ValueError(f'expected 8-bit images, got {visible.dtype} ({vis_path}) and '
-                             f'{lwir.dtype} ({lwir_path})')
-        if visible.shape[:2] != lwir.shape[:2]:
-            raise ValueError(f'visible/lwir size mismatch: {vis_path} is '
-                             f'{visible.shape[1]}x{visible.shape[0]}, {lwir_path} is '
-                             f'{lwir.shape[1]}x{lwir.shape[0]}')
-        if self.lwir_channels == 3 and lwir.shape[2] == 1:
-            lwir = np.repeat(lwir, 3, axis=2)
-        elif self.lwir_channels == 1 and lwir.shape[2] == 3:
-            lwir = mmcv.bgr2gray(lwir, keepdim=True)
-        img = np.concatenate([visible, lwir], axis=2)
+        img = stack_pair(visible, lwir, self.lwir_channels, vis_path, lwir_path)
         if self.to_float32:
             img = img.astype(np.float32)
         results['img'] = img
@@ -111,6 +137,32 @@ class LoadPairedImageFromFile(BaseTransform):
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(lwir_channels={self.lwir_channels}, '
                 f'to_float32={self.to_float32})')
+
+
+@TRANSFORMS.register_module()
+class LoadPairedImageFromNDArray(LoadPairedImageFromFile):
+    """:class:`LoadPairedImageFromFile` for images already in memory (inference on arrays).
+
+    Required keys: ``img`` (visible BGR (H, W, 3) uint8) and ``lwir_img`` (thermal (H, W),
+    (H, W, 1) or (H, W, 3) uint8). ``img_path`` / ``lwir_path`` are set to None unless given.
+    Same arguments as :class:`LoadPairedImageFromFile` (``backend_args`` is unused).
+    """
+
+    def transform(self, results: dict) -> dict:
+        """Stack the in-memory pair into ``img`` (H, W, 3 + lwir_channels)."""
+        if 'lwir_img' not in results:
+            raise KeyError('no lwir_img: give the thermal partner array of the visible image')
+        img = stack_pair(results['img'], results.pop('lwir_img'), self.lwir_channels,
+                         'visible array', 'lwir array')
+        if self.to_float32:
+            img = img.astype(np.float32)
+        results.setdefault('img_path', None)
+        results.setdefault('lwir_path', None)
+        results['img'] = img
+        results['img_shape'] = img.shape[:2]
+        results['ori_shape'] = img.shape[:2]
+        results['modality_channels'] = (3, self.lwir_channels)
+        return results
 
 
 def modality_slice(modality_channels: Sequence[int], modality: int) -> Tuple[int, int]:

@@ -1,0 +1,1 @@
+../../demo/attribute_demo.py

@@ -1,0 +1,1 @@
+../../demo/det_demo.py

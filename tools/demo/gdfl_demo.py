@@ -1,0 +1,1 @@
+../../demo/gdfl_demo.py

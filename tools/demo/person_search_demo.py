@@ -1,0 +1,1 @@
+../../demo/person_search_demo.py

@@ -1,0 +1,1 @@
+../../demo/reid_feature_demo.py

@@ -1,0 +1,1 @@
+../../demo/rgbt_demo.py
