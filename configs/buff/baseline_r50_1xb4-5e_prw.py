@@ -4,3 +4,7 @@ _base_ = [
     '../_base_/datasets/prw.py',
     '../_base_/default_runtime.py',
 ]
+
+# iteration-based schedule (see the model base): a checkpoint per paper epoch (2,852 iterations)
+default_hooks = dict(checkpoint=dict(by_epoch=False, interval=2852))
+log_processor = dict(by_epoch=False)

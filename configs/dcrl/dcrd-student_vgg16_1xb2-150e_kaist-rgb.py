@@ -8,13 +8,20 @@ model = dict(
     data_preprocessor=dict(
         _delete_=True,
         type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
+        mean={{_base_.rgb_mean}},
+        std={{_base_.rgb_std}},
         bgr_to_rgb=True,
         pad_size_divisor=16),
-    backbone=dict(in_channels=(3, ), cfl=None),
+    type='SegAuxFasterRCNN',
+    backbone=dict(_delete_=True, type='VGG16Stream', in_channels=3,
+                  pretrained={{_base_.vgg16_pretrained}}),
     rpn_seg_head=dict(in_channels=512),
-    roi_head=dict(fusion=None, seg_head=dict(in_channels=512)))
+    roi_head=dict(type='SegAuxRoIHead', fusion=None, seg_head=dict(in_channels=512)))
+
+# the paired pipelines of the KAIST base config (the distillation configs use them: the
+# teacher needs the thermal image)
+paired_train_pipeline = {{_base_.train_pipeline}}
+paired_test_pipeline = {{_base_.test_pipeline}}
 
 # visible images only (img_path of KAISTDataset)
 train_pipeline = [
@@ -31,7 +38,8 @@ test_pipeline = [
     dict(type='LoadAnnotations', with_bbox=True),
     dict(
         type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor', 'condition',
+                   'instances')),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

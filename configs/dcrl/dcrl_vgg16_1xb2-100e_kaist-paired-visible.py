@@ -1,14 +1,9 @@
-# Table I, MR^R (visible boxes): evaluation with the paired annotations of Zhang et al.
-# ICCV'19 (separate visible and lwir boxes); test with
-#   mim test mmped configs/dcrl/dcrl_vgg16_1xb2-100e_kaist-paired-visible.py --checkpoint TEACHER.pth
+# Table I, MR^R (visible boxes): the teacher evaluated with the paired annotations of Zhang et
+# al. ICCV'19 (annotations_paired/setXX/VYYY/{visible,lwir}/ as distributed). The metric takes
+# the ground truth of each frame from the dataset (the ``instances`` of ``box_modality``,
+# packed as meta information), so it scores exactly the boxes of the chosen modality.
 _base_ = ['./dcrl_vgg16_1xb2-100e_kaist.py']
-paired_dataset = dict(
-    ann_file='annotations/paired/visible',
-    paired_ann_file='annotations/paired/lwir',
-    box_modality='visible')
-val_dataloader = dict(dataset=paired_dataset)
+val_dataloader = dict(dataset=dict(ann_file='annotations_paired', box_modality='visible'))
 test_dataloader = val_dataloader
-val_evaluator = dict(
-    ann_file='data/kaist/annotations/paired/visible',
-    image_set='data/kaist/imageSets/test-all-20.txt')
+val_evaluator = dict(ann_file=None)
 test_evaluator = val_evaluator

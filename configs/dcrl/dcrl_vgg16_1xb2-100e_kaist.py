@@ -17,8 +17,14 @@ _base_ = [
 # Train from scratch with `--cfg-options model.backbone.pretrained=None`.
 vgg16_pretrained = 'torchvision://vgg16'
 
-# pedestrian anchors: h / w = 2.44 (w / h = 0.41), heights 25 px .. ~420 px at stride 16
-anchor_scales = [1.0, 1.6, 2.56, 4.1, 6.55, 10.49, 16.78]
+# RPN anchors (not given by the paper), chosen on the height / aspect distribution of KAIST
+# persons (README "Anchors"): 13 scales a factor 2^(1/3) apart, anchor heights 22 .. 352 px
+# at h / w = 2.44, and three aspect ratios h / w; the wider ones let narrow persons whose centre
+# falls between two stride-16 anchor centres still reach IoU 0.5. 91.0 % of the improved-test
+# persons (82.6 % of those under 55 px) have an anchor at IoU >= 0.5 (single ratio 2.44 and 7
+# scales: 79.1 % / 62.5 %); tools/analysis/anchor_coverage.py recomputes it.
+anchor_scales = [round(0.88 * 2**(i / 3), 3) for i in range(13)]
+anchor_ratios = [1.25, 1.75, 2.44]
 
 model = dict(
     type='MultispectralFasterRCNN',
@@ -39,7 +45,7 @@ model = dict(
         in_channels=512,
         feat_channels=512,
         anchor_generator=dict(
-            type='AnchorGenerator', scales=anchor_scales, ratios=[2.44], strides=[16]),
+            type='AnchorGenerator', scales=anchor_scales, ratios=anchor_ratios, strides=[16]),
         bbox_coder=dict(
             type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4, target_stds=[1.0] * 4),
         # softmax cross-entropy (Eq. (1)); also what the RPN distillation needs
@@ -134,7 +140,7 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    checkpoint=dict(
-        type='CheckpointHook', interval=10, save_best='pedestrian/Reasonable-all', rule='less'))
+# KAIST has no validation split (val = test-all-20): no checkpoint is selected on it; the
+# paper's fixed schedule ends with the checkpoint that is reported (epoch_100.pth)
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=10, save_best=None))
 auto_scale_lr = dict(enable=False, base_batch_size=2)

@@ -9,6 +9,7 @@ from .kitti import KITTIPedestrianDataset
 from .market1501 import Market1501Dataset, read_market1501_label_vectors
 from .market1501_attribute import DukeMTMCAttributeDataset, Market1501AttributeDataset
 from .mot17det import MOT17DetDataset
+from .nightowls import NightOwlsDataset
 from .pa100k import PA100KDataset
 from .pedestrian_attribute_base import BaseAttributeDataset
 from .pedestrian_det import PedestrianDetDataset
@@ -32,4 +33,4 @@ __all__ += [
     'PedestrianDetDataset', 'CityPersonsDataset', 'CaltechDataset', 'INRIADataset',
     'KITTIPedestrianDataset', 'MOT17DetDataset'
 ]
-__all__ += ['KAISTDataset']
+__all__ += ['KAISTDataset', 'NightOwlsDataset']

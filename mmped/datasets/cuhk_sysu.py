@@ -8,7 +8,7 @@ from scipy.io import loadmat
 
 from mmped.registry import DATASETS
 
-from .person_search import PersonSearchDataset, best_iou_match, xywh_to_xyxy
+from .person_search import PersonSearchDataset, best_iou_match, image_size, xywh_to_xyxy
 
 
 def _str(value) -> str:
@@ -80,7 +80,9 @@ class CUHKSYSUDataset(PersonSearchDataset):
       ``idname``, ``nAppear``, ``scene`` with ``imname``, ``idlocate``) and
       ``pool_file='annotation/pool.mat'`` (the test images); the split is ``'test'`` in test
       mode and ``'train'`` otherwise. A box gets the identity of the ``Person.mat`` entry whose
-      ``idlocate`` equals it (IoU >= ``match_iou``), others are unlabelled;
+      ``idlocate`` equals it (IoU >= ``match_iou``), others are unlabelled; image sizes (not in
+      the annotation files) are read from the image headers under ``data_prefix['img']``, so
+      aspect-ratio batching groups the images correctly;
     * ``ann_file='*.json'``: a COCO-style conversion with ``person_id``.
 
     Test protocol: ``query_file='annotation/test/train_test/TestG{50..4000}.mat'`` gives the
@@ -121,6 +123,7 @@ class CUHKSYSUDataset(PersonSearchDataset):
         pool_path = self._path(self.pool_file)
         test_names = {_str(v) for v in _single_var(pool_path).reshape(-1)}
         want_test = self.test_mode
+        img_prefix = self.data_prefix.get('img', '')
         images = _single_var(path, 'Img').reshape(-1)
         records, by_name = [], {}
         for idx, img in enumerate(images):
@@ -130,7 +133,8 @@ class CUHKSYSUDataset(PersonSearchDataset):
             boxes = [_box(b['idlocate']) for b in np.asarray(img['box']).reshape(-1)]
             boxes = np.array([b for b in boxes if b is not None]).reshape(-1, 4)
             boxes = boxes[(boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])]
-            rec = self._record(name, idx, 0, 0, boxes, [None] * len(boxes), path)
+            width, height = image_size(osp.join(img_prefix, name), path, f'Img({idx + 1})')
+            rec = self._record(name, idx, width, height, boxes, [None] * len(boxes), path)
             records.append(rec)
             by_name[name] = rec
         person_path = self._path(self.person_file)
@@ -148,7 +152,6 @@ class CUHKSYSUDataset(PersonSearchDataset):
                     raise ValueError(f'{person_path}: person {pi} ({idname}), scene {si}: no '
                                      f'box of {rec["file_name"]} matches {box}')
                 rec['instances'][j]['raw_person_id'] = idname
-        # image sizes are not in the annotation files: read them lazily from the pipeline
         return records
 
     def load_queries(self, path: str, records: List[dict], id_map: Dict[object, int]) -> None:

@@ -4,9 +4,11 @@ import os.path as osp
 import re
 from typing import Dict, List, Optional, Sequence
 
+from mmengine.logging import print_log
+
 from mmped.registry import DATASETS
 
-from .parsers import parse_kaist_json, parse_kaist_txt_dir
+from .parsers import parse_kaist
 from .pedestrian_det import PedestrianDetDataset
 
 _FRAME_RE = re.compile(r'(set\d\d)[/_](V\d\d\d)[/_](I\d+)')
@@ -31,16 +33,19 @@ def split_kaist_name(name: str) -> Dict[str, str]:
 class KAISTDataset(PedestrianDetDataset):
     """KAIST multispectral pedestrian benchmark (Hwang et al. CVPR'15): visible + lwir pairs.
 
-    Annotation variants (all read with :mod:`mmped.datasets.parsers.kaist`):
+    Annotation sets, read as distributed (:func:`mmped.datasets.parsers.parse_kaist`):
+    ``ann_file`` is the root folder of a bbGt text set -- original (``setXX/VYYY/IZZZZZ.txt``),
+    improved test (Liu et al. BMVC'16) or sanitized train (Li et al. BMVC'18)
+    (``setXX_VYYY_IZZZZZ.txt``), paired (Zhang et al. ICCV'19,
+    ``annotations_paired/setXX/VYYY/{visible,lwir}/IZZZZZ.txt``) -- or the MLPD
+    ``KAIST_annotation.json`` (improved test, ``img_id`` = the json id, as the miss-rate metric
+    expects). With paired annotations ``box_modality`` picks the boxes that become
+    ``instances`` (trained on and evaluated: MR^R with ``'visible'``, MR^T with ``'lwir'``);
+    the other modality's boxes are kept as ``paired_instances``.
 
-    - ``ann_file`` a bbGt v3 text folder: original annotations, the improved test annotations
-      (Liu et al. BMVC'16) or the sanitized train annotations (Li et al. BMVC'18);
-    - ``ann_file`` the MLPD ``KAIST_annotation.json`` (improved test annotations, COCO style;
-      ``img_id`` = the json id, as the miss-rate metric expects);
-    - paired annotations (Zhang et al. ICCV'19, separate boxes per modality): ``ann_file`` the
-      ``visible`` folder and ``paired_ann_file`` the ``lwir`` folder; ``box_modality`` picks the
-      boxes that become ``instances`` (trained on and evaluated: MR^R with ``'visible'``, MR^T
-      with ``'lwir'``); the other modality's boxes are kept as ``paired_instances``.
+    Frames without a non-ignored person are negatives and are kept (the paper trains on all
+    25,086 pairs of ``train-all-02``); ``filter_cfg=dict(filter_empty_gt=True)`` drops them.
+    The loader logs how many frames it keeps (:attr:`num_empty_frames` of them empty).
 
     Splits: ``image_set`` is a KAIST list file (``train-all-02.txt``: every 2nd frame of
     set00-05, 25,086 pairs; ``test-all-20.txt``: every 20th frame of set06-11, 2,252 pairs;
@@ -57,9 +62,8 @@ class KAISTDataset(PedestrianDetDataset):
 
     Args:
         image_set (str, optional): Split list file (relative paths are under ``data_root``).
-        paired_ann_file (str, optional): The lwir folder of the paired annotations.
-        box_modality (str): ``'visible'`` or ``'lwir'``: which paired boxes become
-            ``instances``. Defaults to ``'visible'``.
+        box_modality (str): ``'visible'`` or ``'lwir'``: which boxes of a paired annotation
+            set become ``instances``. Defaults to ``'visible'``.
         conditions (Sequence[str], optional): Keep only these conditions (``'day'``,
             ``'night'``). Defaults to all.
         img_template (str): Image path template. Defaults to
@@ -75,7 +79,6 @@ class KAISTDataset(PedestrianDetDataset):
     def __init__(self,
                  *args,
                  image_set: Optional[str] = None,
-                 paired_ann_file: Optional[str] = None,
                  box_modality: str = 'visible',
                  conditions: Optional[Sequence[str]] = None,
                  img_template: str = '{set}/{video}/{modality}/{frame}.jpg',
@@ -89,7 +92,6 @@ class KAISTDataset(PedestrianDetDataset):
             if bad:
                 raise ValueError(f"conditions must be 'day' / 'night', got {sorted(bad)}")
         self.image_set = image_set
-        self.paired_ann_file = paired_ann_file
         self.box_modality = box_modality
         self.conditions = conditions
         self.img_template = img_template
@@ -101,48 +103,36 @@ class KAISTDataset(PedestrianDetDataset):
             return path
         return osp.join(self.data_root, path)
 
-    def _parse(self, path: str, image_set: Optional[str]) -> List[dict]:
-        if osp.isdir(path):
-            return parse_kaist_txt_dir(path, image_set)
-        records = parse_kaist_json(path)
-        if image_set is None:
-            return records
-        by_name = {r['file_name']: r for r in records}
-        with open(image_set) as f:
-            names = [ln.strip() for ln in f if ln.strip()]
-        missing = [n for n in names if n not in by_name]
-        if missing:
-            raise ValueError(f'{image_set}: frame {missing[0]!r} ({len(missing)} in all) has no '
-                             f'annotation in {path}')
-        return [by_name[n] for n in names]
-
     def parse_annotations(self) -> List[dict]:
-        """Parse ``ann_file`` (and ``paired_ann_file``) restricted to ``image_set``.
+        """Parse ``ann_file`` restricted to ``image_set``.
 
         Returns:
-            list[dict]: Image records (``instances`` from ``box_modality``, ``paired_instances``
-            from the other modality for paired annotations), filtered by ``conditions``.
+            list[dict]: Image records (``instances`` from ``box_modality`` and
+            ``paired_instances`` for paired annotations), filtered by ``conditions``.
         """
-        image_set = self._root_path(self.image_set)
-        records = self._parse(self.ann_file, image_set)
-        if self.paired_ann_file is not None:
-            paired_path = self._root_path(self.paired_ann_file)
-            lwir = {r['file_name']: r for r in self._parse(paired_path, image_set)}
-            for rec in records:
-                other = lwir.get(rec['file_name'])
-                if other is None:
-                    raise ValueError(f'{paired_path}: no lwir annotation for frame '
-                                     f'{rec["file_name"]!r} of {self.ann_file}')
-                if self.box_modality == 'lwir':
-                    rec['instances'], rec['paired_instances'] = (other['instances'],
-                                                                 rec['instances'])
-                else:
-                    rec['paired_instances'] = other['instances']
+        records = parse_kaist(self.ann_file, self._root_path(self.image_set), self.box_modality)
         if self.conditions is not None:
             records = [r for r in records if r['condition'] in self.conditions]
         # kept for load_data_list, which adds the pair paths to the base class's infos
         self._records = records
         return records
+
+    def filter_data(self) -> List[dict]:
+        """Keep every frame (empty ones are negatives) unless ``filter_empty_gt`` is set.
+
+        Returns:
+            list[dict]: The kept data infos; the counts are logged and the number of kept
+            frames without a non-ignored person is :attr:`num_empty_frames`.
+        """
+        kept = super().filter_data()
+        self.num_empty_frames = sum(
+            not any(not inst['ignore_flag'] for inst in d['instances']) for d in kept)
+        if not self.test_mode:
+            filt = bool((self.filter_cfg or {}).get('filter_empty_gt', False))
+            print_log(f'{type(self).__name__}: {len(kept)} of {len(self.data_list)} frames kept '
+                      f'from {self.image_set or self.ann_file}, {self.num_empty_frames} of them '
+                      f'without a non-ignored person (filter_empty_gt={filt})', logger='current')
+        return kept
 
     def image_paths(self, name: str) -> Dict[str, str]:
         """Visible and lwir paths of a frame.

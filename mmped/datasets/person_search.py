@@ -17,7 +17,7 @@ Person-id convention inside mmped (one for every source format):
 import json
 import os.path as osp
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmdet.datasets import BaseDetDataset
@@ -35,6 +35,29 @@ def xywh_to_xyxy(box: Sequence[float]) -> List[float]:
     """``(x, y, w, h)`` -> ``(x1, y1, x2, y2)``."""
     x, y, w, h = (float(v) for v in box)
     return [x, y, x + w, y + h]
+
+
+def image_size(path: str, source: str, record: str) -> Tuple[int, int]:
+    """``(width, height)`` of an image file from its header only (PIL opens lazily).
+
+    Args:
+        path (str): The image file.
+        source (str): Annotation file naming the image (for the error message).
+        record (str): Record naming the image in ``source`` (for the error message).
+
+    Returns:
+        tuple[int, int]: Width and height in pixels.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except FileNotFoundError:
+        raise FileNotFoundError(f'{source}: {record}: image {path} not found (needed for its '
+                                f'size)') from None
+    except UnidentifiedImageError:
+        raise ValueError(f'{source}: {record}: {path} is not a readable image') from None
 
 
 def best_iou_match(box: Sequence[float], boxes: np.ndarray) -> (int, float):

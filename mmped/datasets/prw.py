@@ -65,8 +65,10 @@ class PRWDataset(PersonSearchDataset):
             if key is None:
                 raise KeyError(f'{mat_path}: none of the box variables {_PRW_BOX_KEYS}')
             rows = np.asarray(mat[key], dtype=np.float64).reshape(-1, 5)
-            boxes = np.array([xywh_to_xyxy(r[1:]) for r in rows]).reshape(-1, 4)
-            boxes = np.clip(boxes, 0, None)
+            # as the reference loaders do: clip x, y, w, h at 0 (a few are negative), then
+            # convert to corners (a box starting left of the frame keeps its width)
+            xywh = np.clip(rows[:, 1:], 0, None)
+            boxes = np.concatenate([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]], axis=1)
             ids = [int(r[0]) if r[0] >= 0 else None for r in rows]
             records.append(self._record(file_name, idx, *self.frame_size, boxes, ids,
                                         mat_path))
@@ -82,7 +84,8 @@ class PRWDataset(PersonSearchDataset):
                 raise ValueError(f'{path}: line {line_no}: expected "pid x y w h frame", '
                                  f'got {len(parts)} fields')
             pid, frame = int(parts[0]), osp.splitext(parts[5])[0]
-            box = xywh_to_xyxy([float(v) for v in parts[1:5]])
+            # corners clipped at 0, as the reference query loaders do
+            box = np.clip(xywh_to_xyxy([float(v) for v in parts[1:5]]), 0, None).tolist()
             rec = by_name.get(frame)
             if rec is None:
                 raise KeyError(f'{path}: line {line_no}: frame {frame} is not a test frame')

@@ -1,19 +1,23 @@
 # Copyright (c) mmped contributors. All rights reserved.
 """KAIST dataset, paired pipeline and multi-modal data preprocessor."""
+import logging
+
 import cv2
 import numpy as np
 import pytest
 import torch
 from mmcv.transforms import Compose
 from mmengine.config import Config
+from mmengine.logging import MMLogger
 
 from mmped.datasets import KAISTDataset
+from mmped.datasets.parsers import parse_kaist
 from mmped.registry import MODELS
 from mmped.testing import REPO_ROOT, shared_file
 from mmped.utils import register_all_modules
 
 from .conftest import tiny_model_cfg
-from .kaist_tiny import TEST_FRAMES, TRAIN_FRAMES, make_tiny_kaist
+from .kaist_tiny import EMPTY_FRAMES, PAIRED_SHIFT, TEST_FRAMES, TRAIN_FRAMES, make_tiny_kaist
 
 register_all_modules(init_default_scope=True)
 
@@ -48,20 +52,83 @@ def test_kaist_dataset_variants_and_conditions(tmp_path):
                     test_mode=True)
     assert [test.get_data_info(i)['img_id'] for i in range(2)] == [0, 1]
     assert [test.get_data_info(i)['condition'] for i in range(2)] == ['day', 'night']
-    # paired annotations: the thermal boxes become the instances with box_modality='lwir'
-    lwir_dir = tmp_path / 'lwir_ann'
-    lwir_dir.mkdir()
-    for name in TRAIN_FRAMES:
-        (lwir_dir / (name.replace('/', '_') + '.txt')).write_text(
-            '% bbGt version=3\nperson 1 2 10 30 0 0 0 0 0 0 0\n')
-    paired = _dataset(root, paired_ann_file=str(lwir_dir), box_modality='lwir')
-    info = paired.get_data_info(0)
-    assert info['instances'][0]['bbox'] == [1.0, 2.0, 11.0, 32.0]
-    assert len(info['paired_instances']) == 2
     # a split list naming a frame without annotation is an error naming the frame
     (root / 'imageSets' / 'bad.txt').write_text('set00/V000/I00099\n')
     with pytest.raises(ValueError, match='I00099'):
         _dataset(root, image_set='imageSets/bad.txt')
+
+
+def _boxes(instances):
+    return [inst['bbox'] for inst in instances]
+
+
+def test_paired_annotations_keep_both_modalities(tmp_path):
+    """annotations_paired/setXX/VYYY/{visible,lwir}/I*.txt as distributed: both box sets."""
+    root = make_tiny_kaist(tmp_path / 'kaist')
+    visible = _dataset(root, ann_file='annotations_paired')
+    lwir = _dataset(root, ann_file='annotations_paired', box_modality='lwir')
+    shared = _dataset(root)  # the same frames' boxes, flat single-set layout
+    dx, dy = PAIRED_SHIFT
+    for i in range(len(TRAIN_FRAMES)):
+        v, t, s = (d.get_data_info(i) for d in (visible, lwir, shared))
+        assert _boxes(v['instances']) == _boxes(s['instances'])
+        shifted = [[b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy]
+                   for b, inst in zip(_boxes(s['instances']), s['instances'])
+                   if inst['category'] == 'person']
+        # each modality's own boxes, the other one's kept as paired_instances
+        assert _boxes(t['instances']) == shifted != _boxes(v['instances'])
+        assert _boxes(v['paired_instances']) == shifted
+        assert _boxes(t['paired_instances']) == _boxes(v['instances'])
+    # test frames of the same set, with the split list
+    test = _dataset(root, ann_file='annotations_paired', image_set='imageSets/test.txt',
+                    box_modality='lwir', test_mode=True)
+    assert [test.get_data_info(i)['frame'] for i in range(2)] == list(TEST_FRAMES)
+    # a paired frame without its lwir file is an error naming frame and modality
+    (root / 'annotations_paired' / 'set00' / 'V000' / 'lwir' / 'I00003.txt').unlink()
+    with pytest.raises(ValueError, match=r'I00003.*lwir'):
+        _dataset(root, ann_file='annotations_paired')
+    # the parser refuses to guess which boxes of a per-modality set to use
+    with pytest.raises(ValueError, match='modality'):
+        parse_kaist(root / 'annotations_paired', root / 'imageSets' / 'test.txt')
+
+
+def test_original_tree_layout_and_names():
+    from mmped.datasets.parsers.kaist import kaist_txt_key
+    assert kaist_txt_key('set00/V000/I01225.txt') == ('set00/V000/I01225', None)
+    assert kaist_txt_key('set06_V000_I00019.txt') == ('set06/V000/I00019', None)
+    assert kaist_txt_key('set06/V000/lwir/I00019.txt') == ('set06/V000/I00019', 'lwir')
+    assert kaist_txt_key('set06_V000_visible_I00019.txt') == ('set06/V000/I00019', 'visible')
+    assert kaist_txt_key('visible/set06/V000/I00019.txt') == ('set06/V000/I00019', 'visible')
+    with pytest.raises(ValueError, match='README'):
+        kaist_txt_key('README.txt')
+
+
+def test_empty_frames_are_negatives_by_default(tmp_path):
+    """train list with person-less frames: kept (paper), dropped only with filter_empty_gt."""
+    root = make_tiny_kaist(tmp_path / 'kaist')
+    split = 'imageSets/train-with-empty.txt'
+    n_all = len(TRAIN_FRAMES) + len(EMPTY_FRAMES)
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = MMLogger.get_current_instance()
+    logger.addHandler(handler)
+    try:
+        kept = _dataset(root, ann_file='annotations/train-original', image_set=split)
+        filtered = _dataset(root, ann_file='annotations/train-original', image_set=split,
+                            filter_cfg=dict(filter_empty_gt=True))
+    finally:
+        logger.removeHandler(handler)
+    assert len(kept) == n_all and kept.num_empty_frames == len(EMPTY_FRAMES)
+    assert len(filtered) == len(TRAIN_FRAMES) and filtered.num_empty_frames == 0
+    assert kept.get_data_info(n_all - 1)['instances'] == []
+    log = '\n'.join(r.getMessage() for r in records)
+    assert (f'{n_all} of {n_all} frames kept from {split}, {len(EMPTY_FRAMES)} of them '
+            'without a non-ignored person (filter_empty_gt=False)') in log
+    assert f'{len(TRAIN_FRAMES)} of {n_all} frames kept' in log
+    # the shipped KAIST training set keeps the empty frames
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'dcrl' / 'dcrl_vgg16_1xb2-100e_kaist.py'))
+    assert not cfg.train_dataloader.dataset.filter_cfg.get('filter_empty_gt', False)
 
 
 def test_paired_loading_gray_and_rgb_lwir(tmp_path):
@@ -191,16 +258,54 @@ def test_real_kaist_pair_flows_through_pipeline_and_model(tmp_path):
     assert torch.isfinite(model.parse_losses(losses)[0])
 
 
-def test_configs_build():
-    """Every DCRL / DCRD config parses; the teacher and distillation models build."""
-    configs = sorted((REPO_ROOT / 'configs' / 'dcrl').glob('*.py'))
-    assert len(configs) >= 20
-    for path in configs:
+CONFIGS = sorted((REPO_ROOT / 'configs' / 'dcrl').glob('*.py'))
+
+
+def _distinct_models():
+    seen, out = set(), []
+    for path in CONFIGS:
+        model = Config.fromfile(str(path)).model
+        key = model.pretty_text if hasattr(model, 'pretty_text') else repr(model.to_dict())
+        if key not in seen:
+            seen.add(key)
+            out.append(path)
+    return out
+
+
+def test_configs_parse_and_metafile_points_at_the_producing_config():
+    """Each config parses; every metafile entry's results are of the data its config uses."""
+    import yaml
+    assert len(CONFIGS) >= 29
+    meta = yaml.safe_load((REPO_ROOT / 'configs' / 'dcrl' / 'metafile.yml').read_text())
+    by_name = {m['Name']: m for m in meta['Models']}
+    assert set(by_name) == {p.stem for p in CONFIGS}
+    for path in CONFIGS:
         cfg = Config.fromfile(str(path))
         assert cfg.default_scope == 'mmped' and 'model' in cfg
-    assert {'dcrl_vgg16_1xb2-100e_kaist.py', 'dcrd_vgg16_1xb2-150e_kaist.py',
-            'dcrd-student_vgg16_1xb2-150e_kaist-rgb.py'} <= {p.name for p in configs}
-    assert len(TEST_FRAMES) == 2
+        assert by_name[path.stem]['Config'] == f'configs/dcrl/{path.name}'
+        val, train = cfg.val_dataloader.dataset, cfg.train_dataloader.dataset
+        for result in by_name[path.stem].get('Results', []):
+            for metric in result['Metrics']:
+                if 'improved annotations' in metric:
+                    assert val.ann_file == 'KAIST_annotation.json', path.name
+                    assert train.ann_file == 'annotations', path.name
+                if 'original annotations' in metric:
+                    assert val.ann_file == 'annotations' and cfg.val_evaluator.ann_file is None
+                if 'paired' in metric:
+                    assert val.ann_file == 'annotations_paired', path.name
+                    assert val.box_modality == metric.split('paired ')[1].split(')')[0]
+                if 'sanitized training' in metric:
+                    assert train.ann_file == 'annotations_sanitized', path.name
+                if 'NightOwls' in metric or 'Caltech' in metric:
+                    assert result['Dataset'] in val.type
+
+
+@pytest.mark.parametrize('path', _distinct_models(), ids=lambda p: p.stem)
+def test_config_models_build(path):
+    """The model of every config builds as shipped (one build per distinct model dict)."""
+    cfg = Config.fromfile(str(path))
+    model = MODELS.build(cfg.model)
+    assert sum(p.numel() for p in model.parameters()) > 10_000_000
 
 
 def test_one_channel_thermal_end_to_end(tmp_path):
@@ -221,3 +326,22 @@ def test_one_channel_thermal_end_to_end(tmp_path):
                                         data_samples=[item['data_samples']]), training=True)
     losses = model.loss(data['inputs'], data['data_samples'])
     assert torch.isfinite(model.parse_losses(losses)[0])
+
+
+def test_nightowls_json_flags(tmp_path):
+    from mmped.datasets import NightOwlsDataset
+
+    from .nightowls_tiny import make_tiny_nightowls
+    root = make_tiny_nightowls(tmp_path / 'no')
+    ds = NightOwlsDataset(data_root=str(root), ann_file='nightowls_training.json',
+                          data_prefix=dict(img='nightowls_training/'), pipeline=[])
+    assert len(ds) == 4  # the person-less frame is kept (negative)
+    first, second = ds.get_data_info(0), ds.get_data_info(1)
+    assert first['img_id'] == 1000 and first['img_path'].endswith('58c5t0000.png')
+    # the pedestrian counts, the bicycle driver is ignored
+    assert [i['ignore_flag'] for i in first['instances']] == [0, 1]
+    assert first['instances'][0]['vis_ratio'] == float('inf')
+    # occluded pedestrian: visible fraction 0, so Reasonable (>= 0.65) ignores it
+    assert second['instances'][0]['vis_ratio'] == 0.0
+    assert second['instances'][0]['occlusion'] == 1
+    assert ds.get_data_info(3)['instances'] == []

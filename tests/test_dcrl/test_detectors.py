@@ -192,7 +192,7 @@ def test_distill_refuses_to_train_without_teacher_checkpoint():
                                     **ALL_DISTILL))
     with pytest.raises(RuntimeError, match='no teacher checkpoint'):
         model.loss(_inputs(), make_samples())
-    with pytest.raises(ValueError, match='one-modality backbone'):
+    with pytest.raises(ValueError, match='one-stream backbone'):
         cfg = tiny_student_cfg(tiny_model_cfg())
         two = tiny_model_cfg()
         cfg.update(backbone=two['backbone'], roi_head=two['roi_head'],

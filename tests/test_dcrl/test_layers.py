@@ -148,3 +148,33 @@ def test_two_stream_vgg_pretrained(tmp_path):
     assert vgg.streams[1][0][0].weight.shape[1] == 1
     assert not vgg.streams[0][0][0].weight.requires_grad  # frozen stage 1
     assert vgg.streams[0][1][0].weight.requires_grad
+
+
+def test_literal_maf_flattening_under_runner_init(tmp_path):
+    """pool_size=None (Eq. (10): flatten the raw conv5 maps) sized from the input size."""
+    from mmengine.runner import Runner
+
+    from .conftest import make_samples, tiny_model_cfg
+    cfg = tiny_model_cfg()
+    cfg['roi_head']['fusion'].update(pool_size=None, input_size=(64, 80))
+    runner = Runner(model=cfg, work_dir=str(tmp_path), default_scope='mmped')
+    runner._init_model_weights()  # what Runner.train() calls before the first iteration
+    fusion = runner.model.roi_head.fusion
+    # 2 modalities x 16 channels x (64 / 16) x (80 / 16) conv5 cells
+    assert fusion.mlp[1].in_features == 2 * 16 * 4 * 5
+    assert float(fusion.mlp[1].weight.detach().std()) == pytest.approx(0.01, rel=0.1)
+    feats = [torch.randn(2, 16, 4, 5), torch.randn(2, 16, 4, 5)]
+    torch.testing.assert_close(fusion(feats).sum(dim=1), torch.ones(2))
+    # the flattened map is the MLP input, cell by cell: moving one cell changes the weights
+    moved = [feats[0].clone(), feats[1]]
+    moved[0][:, :, 0, 0] += 100.0
+    assert not torch.allclose(fusion(moved), fusion(feats))
+    with pytest.raises(ValueError, match=r'\(4, 5\).*\(5, 5\)'):
+        fusion([torch.randn(1, 16, 5, 5)] * 2)
+    samples = make_samples()
+    losses = runner.model.loss(torch.randn(2, 6, 64, 80), samples)
+    assert torch.isfinite(runner.model.parse_losses(losses)[0])
+    with pytest.raises(ValueError, match='input_size'):
+        ModalityAttentionFusion(16, pool_size=None)
+    with pytest.raises(ValueError, match='multiple of the feature stride'):
+        ModalityAttentionFusion(16, pool_size=None, input_size=(60, 80))

@@ -60,14 +60,14 @@ def test_bounded_regression_by_hand_with_margin_branch():
     teacher = torch.tensor([[0.5, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]])
     # student errors ||.||^2 = [1, 0.25]; teacher errors [0.25, 1]
     # smooth L1 (beta 1) = [0.5, 0.125] summed = 0.625
-    loss = BoundedRegressionLoss(eps=0.5, margin=0.0)
+    loss = BoundedRegressionLoss(eps=0.5, margin=0.0, beta=1.0)
     # delta 0: only row 0 (1 > 0.25) is penalised: 0.625 + 0.5 * 1 = 1.125, / 2 samples
     assert loss(student, target, teacher).item() == pytest.approx(1.125 / 2)
     # delta 1: row 1 too (0.25 + 1 > 1): 0.625 + 0.5 * 1.25 = 1.25
-    wide = BoundedRegressionLoss(eps=0.5, margin=1.0)
+    wide = BoundedRegressionLoss(eps=0.5, margin=1.0, beta=1.0)
     assert wide(student, target, teacher, avg_factor=1.0).item() == pytest.approx(1.25)
     # a negative margin can switch the term off for row 0 too (1 - 1 > 0.25 is false)
-    strict = BoundedRegressionLoss(eps=0.5, margin=-1.0)
+    strict = BoundedRegressionLoss(eps=0.5, margin=-1.0, beta=1.0)
     assert strict(student, target, teacher, avg_factor=1.0).item() == pytest.approx(0.625)
     # gradients of the bounded term flow to the student only
     teacher.requires_grad_(True)
@@ -77,6 +77,13 @@ def test_bounded_regression_by_hand_with_margin_branch():
     w = torch.tensor([[0.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]])
     assert loss(student.detach(), target, teacher.detach(), w,
                 avg_factor=1.0).item() == pytest.approx(0.125)
+    # built without beta: the caller's (the stage's plain loss, RPN 1/9) is used
+    stage = BoundedRegressionLoss(eps=0.5)
+    # smooth L1 (beta 1/9) = [1 - 1/18, 0.5 - 1/18]; bounded row 0: 0.5 * 1
+    expected = (1 - 1 / 18 + 0.5 - 1 / 18 + 0.5) / 2
+    assert stage(student, target, teacher, beta=1 / 9).item() == pytest.approx(expected)
+    with pytest.raises(ValueError, match='beta'):
+        stage(student, target, teacher)
 
 
 def test_seg_distill_by_hand():

@@ -1,26 +1,28 @@
 # Copyright (c) mmped contributors. All rights reserved.
-"""Teacher and student training on a tiny KAIST-format dataset with the real configs, shrunk.
+"""Teacher, distillation and fine-tuning with the real configs, shrunk, on tiny data in the
+real formats, driven through ``mim`` outside the checkout.
 
-The teacher trains one iteration in-process (mmengine Runner) and saves the checkpoint the
-distillation then loads; ``mim train`` runs one distillation iteration and ``mim test`` tests
-the distilled student with the plain RGB-only student config.
+``mim train`` runs 2 teacher iterations (original tree annotations, a train list with
+person-less frames), 2 distillation iterations with the lifecycle hooks (teacher validated
+before training, distillation re-weighted) on the paired annotation set, and the NightOwls
+fine-tuning of the distilled student; ``mim test`` tests the student with the RGB-only config.
 """
 from pathlib import Path
 from typing import Dict
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.runner import Runner
 
 from mmped.testing import REPO_ROOT, cfg_options_cli, run_mim
 
 from .kaist_tiny import make_tiny_kaist
+from .nightowls_tiny import make_tiny_nightowls
 
 CFG_DIR = REPO_ROOT / 'configs' / 'dcrl'
 TEACHER = CFG_DIR / 'dcrl_vgg16_1xb2-100e_kaist.py'
 DISTILL = CFG_DIR / 'dcrd_vgg16_1xb2-150e_kaist.py'
 STUDENT = CFG_DIR / 'dcrd-student_vgg16_1xb2-150e_kaist-rgb.py'
+FT_NIGHTOWLS = CFG_DIR / 'dcrd-ft_vgg16_1xb2-12e_nightowls.py'
 
 
 def _data_options(root: Path) -> Dict[str, object]:
@@ -82,45 +84,78 @@ def kaist_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope='module')
 def teacher_run(kaist_root, tmp_path_factory) -> Path:
-    """One in-process training iteration of the teacher config; returns its work dir."""
+    """``mim train`` of the teacher config: 2 iterations (5 frames, 2 of them person-less,
+    batch 3) on the original-layout annotations; returns its work dir."""
     work_dir = tmp_path_factory.mktemp('teacher')
-    cfg = Config.fromfile(str(TEACHER))
-    cfg.merge_from_dict({**_data_options(kaist_root), **_model_options(2)})
-    cfg.work_dir = str(work_dir)
-    cfg.launcher = 'none'
-    cfg.visualizer.vis_backends = [dict(type='LocalVisBackend')]
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    assert runner.iter == 1
-    cfg.dump(str(work_dir / 'teacher_config.py'))
+    opts = {**_data_options(kaist_root), **_model_options(2),
+            'train_dataloader.dataset.ann_file': 'annotations/train-original',
+            'train_dataloader.dataset.image_set': 'imageSets/train-with-empty.txt',
+            # the literal MAF flattening of Eq. (10), sized from the input size
+            'model.roi_head.fusion.pool_size': None,
+            'model.roi_head.fusion.input_size': (64, 80)}
+    out = run_mim(['train', 'mmped', str(TEACHER), '--work-dir', str(work_dir),
+                   *cfg_options_cli(opts)])
+    text = out.stdout + out.stderr
+    assert '5 of 5 frames kept' in text and '2 of them without a non-ignored person' in text
     return work_dir
 
 
-def test_teacher_train_step_on_tiny_kaist(teacher_run):
+def test_teacher_trains_two_iterations_on_tiny_kaist(teacher_run):
     ckpt = torch.load(teacher_run / 'epoch_1.pth', map_location='cpu', weights_only=False)
+    assert ckpt['meta']['iter'] == 2
     keys = ckpt['state_dict'].keys()
     assert any(k.startswith('backbone.cfls.stage5') for k in keys)
-    assert any(k.startswith('roi_head.fusion') for k in keys)
+    assert ckpt['state_dict']['roi_head.fusion.mlp.1.weight'].shape[1] == 2 * 16 * 4 * 5
     assert 'optimizer' in ckpt
 
 
 def test_mim_train_distill_and_mim_test_student(teacher_run, kaist_root, tmp_path):
     work = tmp_path / 'distill'
     opts = {**_data_options(kaist_root), **_model_options(1),
-            'model.teacher_config': str(teacher_run / 'teacher_config.py'),
+            'train_dataloader.batch_size': 2,  # 3 frames: 2 iterations
+            'train_dataloader.dataset.ann_file': 'annotations_paired',
+            'model.teacher_config': str(teacher_run / TEACHER.name),
             'model.teacher_ckpt': str(teacher_run / 'epoch_1.pth'),
             'model.loss_feature.student_channels': 16,
-            'model.loss_feature.teacher_channels': 32}
+            'model.loss_feature.teacher_channels': 32,
+            # the hooks of the config: teacher validated first, distillation weight 0.5
+            'custom_hooks.1.schedule': [(0, 0.5)]}
     run_mim(['train', 'mmped', str(DISTILL), '--work-dir', str(work), *cfg_options_cli(opts)])
     ckpt = work / 'epoch_1.pth'
-    state = torch.load(ckpt, map_location='cpu', weights_only=False)['state_dict']
-    assert not any('teacher' in k for k in state)
-    assert 'distill_losses.feature.adaptation.weight' in state
+    state = torch.load(ckpt, map_location='cpu', weights_only=False)
+    assert state['meta']['iter'] == 2
+    assert not any('teacher' in k for k in state['state_dict'])
+    assert 'distill_losses.feature.adaptation.weight' in state['state_dict']
     log = next(work.rglob('*.log')).read_text()
     assert 'loss_feature' in log and 'loss_roi_seg' in log
+    assert 'teacher before training: teacher/pedestrian/Reasonable-all:' in log
+    assert 'distillation weight 1 -> 0.5' in log
     # the distilled student tested with the plain RGB-only config
     test_opts = {**_data_options(kaist_root), **_model_options(1)}
     out = run_mim(['test', 'mmped', str(STUDENT), '--checkpoint', str(ckpt), '--work-dir',
                    str(tmp_path / 'test'), *cfg_options_cli(test_opts)])
     text = out.stdout + out.stderr
     assert 'pedestrian/Reasonable-all' in text
+
+
+def test_mim_train_nightowls_finetuning(tmp_path):
+    """Table V: the student fine-tuned on NightOwls (official json layout), 2 iterations."""
+    root = make_tiny_nightowls(tmp_path / 'nightowls')
+    work = tmp_path / 'ft'
+    opts = {**_model_options(1),
+            'train_dataloader.batch_size': 2,
+            'train_cfg.max_epochs': 1,
+            'train_cfg.val_interval': 1,
+            'default_hooks.checkpoint.save_best': None,
+            'default_hooks.logger.interval': 1,
+            'train_dataloader.dataset.pipeline.2.scale': (80, 64),
+            'val_dataloader.dataset.pipeline.1.scale': (80, 64)}
+    for loader in ('train_dataloader', 'val_dataloader'):
+        opts.update({f'{loader}.num_workers': 0, f'{loader}.persistent_workers': False,
+                     f'{loader}.dataset.data_root': str(root)})
+    run_mim(['train', 'mmped', str(FT_NIGHTOWLS), '--work-dir', str(work),
+             *cfg_options_cli(opts)])
+    state = torch.load(work / 'epoch_1.pth', map_location='cpu', weights_only=False)
+    assert state['meta']['iter'] == 2
+    log = next(work.rglob('*.log')).read_text()
+    assert 'pedestrian/Reasonable' in log

@@ -218,6 +218,9 @@ def test_citypersons_converter_roundtrip(tmp_path):
     assert [i['bbox'] for r in a for i in r['instances']] == \
         [i['bbox'] for r in b for i in r['instances']]
     res = run_tool('tools/dataset_converters/citypersons_to_coco.py', str(out), str(out))
+    assert res[0] != 0 and 'refusing to overwrite' in res[1]
+    res = run_tool('tools/dataset_converters/citypersons_to_coco.py', str(out), str(out),
+                   '--overwrite')
     assert res[0] != 0 and 'refusing to overwrite input' in res[1]
 
 

@@ -85,3 +85,33 @@ def test_main_model_trains_a_step_under_amp(name, tmp_path, device):
                                  batch_size=2)
     result = bench.run_row(row, args, str(tmp_path))
     assert math.isfinite(result['loss']) and result['loss'] > 0
+
+
+def test_mmcv_ops_get_float32_inputs_only_inside_the_context():
+    import sys
+
+    from mmcv.ops import nms
+    nms_module = sys.modules['mmcv.ops.nms']  # the attribute `mmcv.ops.nms` is the function
+
+    from mmped.engine.optimizers.amp_optim_wrapper import float32_mmcv_ops
+    boxes = torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.], [20., 20., 30., 30.]])
+    scores = torch.tensor([0.9, 0.8, 0.7])
+    expected = nms(boxes, scores, 0.5)[1]
+    original = nms_module.NMSop
+    with float32_mmcv_ops():
+        keep = nms(boxes.bfloat16(), scores.bfloat16(), 0.5)[1]
+    assert keep.tolist() == expected.tolist() == [0, 2]
+    assert nms_module.NMSop is original
+    with pytest.raises(RuntimeError, match='BFloat16'):
+        nms(boxes.bfloat16(), scores.bfloat16(), 0.5)
+
+
+def test_roi_pool_reduced_precision_on_cpu_equals_float32():
+    from mmped.models.layers.roi_pool import RoIPool
+    torch.manual_seed(0)
+    x = torch.randn(1, 2, 8, 8).bfloat16()
+    rois = torch.tensor([[0., 0., 0., 7., 7.], [0., 2., 1., 5., 6.]])
+    pool = RoIPool(output_size=2, spatial_scale=1.0)
+    out = pool(x, rois)
+    assert out.dtype == torch.bfloat16
+    assert torch.equal(out, pool(x.float(), rois).bfloat16())

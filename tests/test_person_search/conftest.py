@@ -53,25 +53,41 @@ def _struct(rows, fields):
     return arr
 
 
-def make_tiny_cuhk(root: Path) -> Path:
-    """Raw CUHK-SYSU files: 3 train + 3 test images, ``Person.mat``, ``pool.mat``, TestG2."""
+CUHK_SIZES = {f's{i}.jpg': (96, 64) for i in range(1, 7)}
+CUHK_SIZES.update({'s2.jpg': (72, 128), 's5.jpg': (128, 64)})  # (width, height)
+
+
+def make_tiny_cuhk(root: Path, extra_test: int = 0) -> Path:
+    """Raw CUHK-SYSU files: 3 train + 3 test images (``Image/SSM/s{i}.jpg``, flat grey
+    ``30 * i``, sizes :data:`CUHK_SIZES`), ``Person.mat``, ``pool.mat``, TestG2; ``extra_test``
+    more test images ``s7...`` (96 x 64) with two unlabelled people each."""
+    import cv2
+
     ann = root / 'annotation'
     (ann / 'test' / 'train_test').mkdir(parents=True, exist_ok=True)
-    boxes = {f's{i}.jpg': [[10 + i, 5, 20, 50], [50, 8, 18, 44]] for i in range(1, 7)}
+    img_dir = root / 'Image' / 'SSM'
+    img_dir.mkdir(parents=True, exist_ok=True)
+    num = 6 + extra_test
+    for i in range(1, num + 1):
+        w, h = CUHK_SIZES.get(f's{i}.jpg', (96, 64))
+        cv2.imwrite(str(img_dir / f's{i}.jpg'), np.full((h, w, 3), 30 * i % 256, np.uint8))
+    boxes = {f's{i}.jpg': [[10 + i, 5, 20, 50], [50, 8, 18, 44]] for i in range(1, num + 1)}
     imgs = [dict(imname=n, nAppear=np.array([[2.0]]),
                  box=_struct([dict(idlocate=np.array([b], dtype=np.float64),
                                    ishard=np.array([[0]])) for b in bs], ['idlocate', 'ishard']))
             for n, bs in boxes.items()]
     savemat(str(ann / 'Images.mat'), {'Img': _struct(imgs, ['imname', 'nAppear', 'box'])})
     test = ['s4.jpg', 's5.jpg', 's6.jpg']
-    savemat(str(ann / 'pool.mat'), {'pool': np.array(test, dtype=object).reshape(-1, 1)})
+    pool = test + [f's{i}.jpg' for i in range(7, num + 1)]
+    savemat(str(ann / 'pool.mat'), {'pool': np.array(pool, dtype=object).reshape(-1, 1)})
 
     def scene(names):
         return _struct([dict(imname=n, idlocate=np.array([boxes[n][0]], dtype=np.float64),
                              ishard=np.array([[0]])) for n in names],
                        ['imname', 'idlocate', 'ishard'])
     persons = [dict(idname='p00001', nAppear=np.array([[2.0]]), scene=scene(['s1.jpg', 's2.jpg'])),
-               dict(idname='p00002', nAppear=np.array([[3.0]]), scene=scene(test))]
+               # in s4 (the query) and s5; TestG2 lists s6 as a gallery image without it
+               dict(idname='p00002', nAppear=np.array([[2.0]]), scene=scene(test[:2]))]
     savemat(str(ann / 'Person.mat'), {'Person': _struct(persons, ['idname', 'nAppear', 'scene'])})
     query = _struct([dict(imname='s4.jpg', idlocate=np.array([boxes['s4.jpg'][0]], float),
                           ishard=np.array([[0]]), idname='p00002')],
@@ -87,6 +103,39 @@ def make_tiny_cuhk(root: Path) -> Path:
     return root
 
 
+PRW_FRAMES = ('c1s1_001051.jpg', 'c3s1_000501.jpg', 'c3s1_000551.jpg', 'c1s1_014601.jpg')
+
+
+def make_real_prw(root: Path) -> Path:
+    """Four real PRW frames (links into ``../shared/data``; skips when absent) with their real
+    boxes as ``train.json`` and ``test.json`` (same frames) and a ``query_info.txt`` of three
+    people seen in other frames of the four (ids 0, 3, 6)."""
+    from mmped.testing import shared_file
+
+    data = json.loads(shared_file('prw', 'alignps', 'train_pid.json').read_text())
+    real = shared_file('prw', 'frames')
+    (root / 'frames').mkdir(parents=True)
+    for name in PRW_FRAMES:
+        (root / 'frames' / name).symlink_to(real / name)
+    images = [img for img in data['images'] if img['file_name'] in PRW_FRAMES]
+    keep = {img['id'] for img in images}
+    anns = [a for a in data['annotations'] if a['image_id'] in keep]
+    for split in ('train', 'test'):
+        (root / f'{split}.json').write_text(json.dumps(dict(images=images, annotations=anns)))
+    name_of = {img['id']: img['file_name'] for img in images}
+    lines = []
+    for pid, frame in ((0, 'c1s1_001051.jpg'), (3, 'c3s1_000501.jpg'), (6, 'c1s1_001051.jpg')):
+        ann = next(a for a in anns if a['person_id'] == pid and name_of[a['image_id']] == frame)
+        lines.append(' '.join(str(v) for v in (pid, *ann['bbox'], frame[:-4])))
+    (root / 'query_info.txt').write_text('\n'.join(lines) + '\n')
+    return root
+
+
+@pytest.fixture
+def real_prw(tmp_path: Path) -> Path:
+    return make_real_prw(tmp_path / 'PRW')
+
+
 @pytest.fixture
 def tiny_prw(tmp_path: Path) -> Path:
     return make_tiny_prw(tmp_path / 'prw')
@@ -98,7 +147,7 @@ def tiny_cuhk(tmp_path: Path) -> Path:
 
 
 def write_tiny_config(path: Path, base: str, data_root: Path, levels=(1, 2, 3, 4),
-                      fam: bool = True) -> Path:
+                      fam: bool = True, num_pids: int = 2) -> Path:
     """A config inheriting ``configs/buff/<base>`` shrunk to a 8-channel ResNet on tiny data."""
     from mmped.testing import REPO_ROOT
 
@@ -118,7 +167,7 @@ model = dict(
         bbox_head=dict(in_channels=128, conv_out_channels=8, fc_out_channels=16),
         reid_roi_extractor=dict(in_channels=(8, 32, 64, 128), levels={tuple(levels)}),
         reid_head=dict(in_channels=128, planes=16,
-                       loss_reid=dict(num_features=64, num_pids=2, queue_size=4))),
+                       loss_reid=dict(num_features=64, num_pids={num_pids}, queue_size=4))),
     test_cfg=dict(rcnn=dict(score_thr=0.0)))
 train_pipeline = [
     dict(type='LoadImageFromFile'), dict(type='LoadPersonSearchAnnotations'),
@@ -134,9 +183,10 @@ val_dataloader = dict(num_workers=0, persistent_workers=False,
                       dataset=dict(data_root=data_root, ann_file='test.json',
                                    query_file='query_info.txt', pipeline=test_pipeline))
 test_dataloader = val_dataloader
-train_cfg = dict(max_epochs=1, val_interval=1)
+train_cfg = dict(max_iters=2, val_interval=2)
 param_scheduler = []
-default_hooks = dict(logger=dict(interval=1), visualization=dict(draw=False))
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=2),
+                     visualization=dict(draw=False))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 """
     path.write_text(text)

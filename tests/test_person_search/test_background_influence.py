@@ -73,7 +73,7 @@ def test_prw_variants_on_real_frames(tmp_path):
     # new files only: a second run into the same folder is refused
     with pytest.raises(FileExistsError, match='refusing to overwrite'):
         mod.main([str(ann), str(frames), str(out), '--skip-missing', '--variants', 'MB'])
-    with pytest.raises(ValueError, match='inside the input'):
+    with pytest.raises(SystemExit, match='inside the input'):
         mod.main([str(ann), str(frames), str(frames / 'x'), '--variants', 'MF'])
 
 
@@ -105,9 +105,28 @@ def test_cuhk_random_background(tmp_path, tiny_cuhk):
     pasted = cv2.imread(str(out / rec['dst']))
     assert (pasted[10:30, 30:40] == 0).all() and (pasted[0, 0] == 120).all()
     data = json.loads((out / 'RB' / 'annotations_rb.json').read_text())
-    assert data['annotations'][-1]['person_id'] == 1
+    # the pasted box carries the query's identity (source id 1 = training label 0)
+    assert data['images'][-1]['file_name'] == osp_basename(rec['dst'])
+    assert data['annotations'][-1]['person_id'] == 0
+    assert data['annotations'][-1]['bbox'] == [30, 10, 10, 20]
 
 
 def osp_basename(path):
     import os.path as osp
     return osp.basename(path)
+
+
+def test_prw_raw_release_files_as_input(tmp_path, tiny_prw):
+    """``frame_test.mat`` with ``annotations/`` beside it, read as PRWDataset reads it."""
+    mod = _tool()
+    out = tmp_path / 'bi'
+    mod.main([str(tiny_prw / 'frame_test.mat'), str(tiny_prw / 'frames'), str(out),
+              '--variants', 'MF'])
+    names = sorted(p.name for p in (out / 'MF').iterdir())
+    assert names == sorted(f'c{1 + i % 2}s1_{i:06d}.jpg' for i in range(4))
+    names = ['c1s1_000000.jpg']
+    src = cv2.imread(str(tiny_prw / 'frames' / names[0])).astype(int)
+    mf = cv2.imread(str(out / 'MF' / names[0])).astype(int)
+    # the first person of frame 0 is the raw box x 8..24, y 10..50: filled with the mean
+    assert np.abs(mf[12:48, 10:22] - [104, 116, 124]).max() <= 3
+    assert np.abs(mf[55:, :] - src[55:, :]).mean() < 3  # background below the boxes kept

@@ -1,6 +1,4 @@
 # Copyright (c) mmped contributors. All rights reserved.
-import cv2
-import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -14,10 +12,6 @@ from mmped.utils import register_all_modules
 def test_cuhk_sysu_protocol_end_to_end(tmp_path, tiny_cuhk, tiny_prw, tiny_config):
     """Raw CUHK-SYSU test split -> model (ground-truth boxes) -> metric with TestG galleries."""
     register_all_modules(init_default_scope=True)
-    img_dir = tiny_cuhk / 'Image' / 'SSM'
-    img_dir.mkdir(parents=True)
-    for i in range(1, 7):
-        cv2.imwrite(str(img_dir / f's{i}.jpg'), np.full((64, 96, 3), 30 * i, np.uint8))
     cfg = Config.fromfile(tiny_config(tmp_path / 'tiny.py', 'buff_r50_1xb4-5e_prw.py', tiny_prw))
     model = MODELS.build(cfg.model).eval()
     model.init_weights()

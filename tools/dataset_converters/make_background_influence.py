@@ -10,28 +10,41 @@ Foreground = the pixels inside any annotated box, background = everything else.
   background image of a *different* camera (``--background-dir`` holding one or more images per
   camera, named ``c<cam>*.jpg``/``.png``), resized to the frame size;
 * ``RB`` (CUHK-SYSU, ``--dataset cuhk-sysu``): each query box is pasted (resized) into the
-  location of a random box of a different test image, which becomes the new query image; the
-  gallery is unchanged. The new query images, a json with them added (``file_name`` absolute)
-  and a rewritten protocol ``.mat`` (``--protocol``) are written.
+  location of a random box of a different test image outside the query's gallery, which becomes
+  the new query image; the gallery is unchanged. Written into ``OUT/RB/``: the new query images,
+  the unchanged test images (hard links, copies across file systems), ``annotations_rb.json``
+  (the test set plus the new query images, every ``file_name`` a bare name) and the rewritten
+  protocol ``TestG{N}.mat`` (``--protocol``) naming the new query images.
 
-Input is a COCO-style json with ``person_id`` (the format :class:`mmped.datasets.PRWDataset` /
-:class:`mmped.datasets.CUHKSYSUDataset` read). Output: ``OUT/<VARIANT>/<file_name>`` images
-(same names: point ``data_prefix`` at the variant folder), plus ``OUT/manifest.json`` recording
-the inputs, parameters and, per image, the operation (background source, random seed). Files are
-written atomically; existing outputs and the inputs are never overwritten.
+Input: the test split exactly as :class:`mmped.datasets.PRWDataset` /
+:class:`mmped.datasets.CUHKSYSUDataset` read it: a COCO-style json with ``person_id`` or the raw
+release files (PRW ``frame_test.mat`` with ``annotations/`` beside it, or ``--anno-dir``;
+CUHK-SYSU ``annotation/Images.mat`` with ``Person.mat`` / ``pool.mat`` beside it, or
+``--person-file`` / ``--pool-file``). Output: ``OUT/<VARIANT>/<file_name>``, every variant
+folder holding the whole test split under its original names, so a variant is evaluated by
+pointing ``data_prefix.img`` at its folder (and, for CUHK-SYSU RB, ``ann_file`` /
+``query_file`` at the files in ``OUT/RB/``; see ``configs/buff/*-rb.py``), plus
+``OUT/manifest.json`` recording the inputs, parameters and, per image, the operation
+(background source, pasted box). Files are written atomically; existing outputs and the
+inputs are never overwritten.
 
 Example::
 
     python tools/dataset_converters/make_background_influence.py \\
-        data/PRW/test_pid.json data/PRW/frames data/PRW_bg --dataset prw \\
+        data/PRW/frame_test.mat data/PRW/frames data/PRW/background_influence --dataset prw \\
         --variants MB MF RF RB --background-dir data/PRW/pure_background
+    python tools/dataset_converters/make_background_influence.py \\
+        data/CUHK-SYSU/annotation/Images.mat data/CUHK-SYSU/Image/SSM \\
+        data/CUHK-SYSU/background_influence --dataset cuhk-sysu \\
+        --protocol data/CUHK-SYSU/annotation/test/train_test/TestG100.mat
 """
 import argparse
+import io
 import json
 import os
 import os.path as osp
+import re
 import sys
-import tempfile
 from typing import Dict, List, Optional
 
 import cv2
@@ -39,6 +52,7 @@ import numpy as np
 import torch
 
 from mmped.models.task_modules.box_masks import boxes_to_mask
+from mmped.utils.fileio import write_bytes_atomic
 
 IMAGENET_MEAN_BGR = (103.53, 116.28, 123.675)
 VARIANTS = ('MB', 'RB', 'RF', 'MF')
@@ -84,44 +98,41 @@ def paste_on_background(img: np.ndarray, fg: np.ndarray, background: np.ndarray)
 
 
 def _camera(name: str) -> int:
-    import re
     match = re.match(r'c(\d+)', osp.basename(name))
     return int(match.group(1)) if match else -1
 
 
-def _write_image(path: str, img: np.ndarray) -> None:
+def _refuse_existing(path: str) -> None:
     if osp.exists(path):
         raise FileExistsError(f'{path} exists; refusing to overwrite')
-    os.makedirs(osp.dirname(path), exist_ok=True)
+
+
+def _write_image(path: str, img: np.ndarray) -> None:
+    _refuse_existing(path)
     ext = osp.splitext(path)[1] or '.png'
-    ok, buf = cv2.imencode(ext, img, [cv2.IMWRITE_JPEG_QUALITY, 100] if ext in ('.jpg',
-                                                                              '.jpeg') else [])
+    params = [cv2.IMWRITE_JPEG_QUALITY, 100] if ext.lower() in ('.jpg', '.jpeg') else []
+    ok, buf = cv2.imencode(ext, img, params)
     if not ok:
         raise OSError(f'could not encode {path}')
-    _atomic_bytes(path, buf.tobytes())
+    write_bytes_atomic(path, buf.tobytes())
 
 
-def _atomic_bytes(path: str, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), prefix='.tmp_')
-    with os.fdopen(fd, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard link ``src`` as ``dst`` (a byte copy across file systems)."""
+    _refuse_existing(dst)
+    os.makedirs(osp.dirname(dst), exist_ok=True)
+    try:
+        os.link(src, dst)
+    except OSError:
+        with open(src, 'rb') as f:
+            write_bytes_atomic(dst, f.read())
 
 
-def _load_coco(path: str) -> Dict:
-    with open(path) as f:
-        data = json.load(f)
-    for key in ('images', 'annotations'):
-        if key not in data:
-            raise KeyError(f'{path}: missing top-level field "{key}"')
-    boxes: Dict[object, List] = {img['id']: [] for img in data['images']}
-    for k, ann in enumerate(data['annotations']):
-        if ann.get('image_id') not in boxes or len(ann.get('bbox', ())) != 4:
-            raise ValueError(f'{path}: annotation {k}: bad image_id or bbox')
-        x, y, w, h = ann['bbox']
-        boxes[ann['image_id']].append([x, y, x + w, y + h])
-    data['_boxes'] = {k: np.array(v, dtype=np.float64).reshape(-1, 4) for k, v in boxes.items()}
-    return data
+def _read_image(path: str, source: str, record: str) -> np.ndarray:
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is None:
+        raise FileNotFoundError(f'{source}: {record}: image {path} missing or unreadable')
+    return img
 
 
 def _progress(i: int, n: int, label: str) -> None:
@@ -140,150 +151,243 @@ def _backgrounds(folder: str) -> Dict[int, List[str]]:
     return out
 
 
+def load_split(ann_file: str, img_dir: str, dataset: str = 'prw',
+               anno_dir: Optional[str] = None, person_file: Optional[str] = None,
+               pool_file: Optional[str] = None, skip_missing: bool = False) -> List[dict]:
+    """The test split through the dataset classes (json or raw release files).
+
+    Args:
+        ann_file (str): COCO-style json with ``person_id``, PRW ``frame_test.mat`` or
+            CUHK-SYSU ``Images.mat``.
+        img_dir (str): Folder of the images.
+        dataset (str): ``'prw'`` or ``'cuhk-sysu'``.
+        anno_dir (str, optional): PRW per-frame ``.mat`` folder (raw); defaults to
+            ``annotations/`` beside ``ann_file``.
+        person_file (str, optional): CUHK-SYSU ``Person.mat`` (raw); defaults to the one
+            beside ``ann_file``.
+        pool_file (str, optional): CUHK-SYSU ``pool.mat`` (raw); likewise.
+        skip_missing (bool): Drop images absent from ``img_dir``.
+
+    Returns:
+        list[dict]: Per image ``file_name``, ``width``, ``height``, ``boxes`` (N, 4) xyxy and
+        ``person_ids`` (N, ) (training labels, -1 = unlabelled).
+    """
+    from mmped.datasets import CUHKSYSUDataset, PRWDataset
+
+    folder = osp.dirname(osp.abspath(ann_file))
+    kw = dict(ann_file=osp.abspath(ann_file), data_prefix=dict(img=osp.abspath(img_dir)),
+              test_mode=True, pipeline=[], serialize_data=False)
+    if dataset == 'prw':
+        ds = PRWDataset(anno_dir=anno_dir or osp.join(folder, 'annotations'), **kw)
+    elif dataset == 'cuhk-sysu':
+        ds = CUHKSYSUDataset(person_file=person_file or osp.join(folder, 'Person.mat'),
+                             pool_file=pool_file or osp.join(folder, 'pool.mat'),
+                             gallery_size=-1, **kw)
+    else:
+        raise ValueError(f'unknown dataset {dataset}; choose prw or cuhk-sysu')
+    records = []
+    for i in range(len(ds)):
+        info = ds.get_data_info(i)
+        if skip_missing and not osp.exists(info['img_path']):
+            continue
+        inst = info['instances']
+        records.append(dict(
+            file_name=info['file_name'], width=info['width'], height=info['height'],
+            boxes=np.array([x['bbox'] for x in inst], dtype=np.float64).reshape(-1, 4),
+            person_ids=np.array([x['person_id'] for x in inst], dtype=np.int64)))
+    return records
+
+
+def to_coco(records: List[dict]) -> Dict:
+    """COCO-style dict with ``person_id`` (-1 = unlabelled) and bare ``file_name`` s."""
+    images, annotations = [], []
+    for k, rec in enumerate(records):
+        images.append(dict(id=k, file_name=rec['file_name'], width=int(rec['width']),
+                           height=int(rec['height'])))
+        xywh = np.concatenate([rec['boxes'][:, :2], rec['boxes'][:, 2:] - rec['boxes'][:, :2]],
+                              axis=1)
+        for box, pid in zip(xywh.tolist(), rec['person_ids'].tolist()):
+            annotations.append(dict(id=len(annotations), image_id=k, category_id=1, iscrowd=0,
+                                    bbox=box, area=box[2] * box[3], person_id=pid))
+    return dict(images=images, annotations=annotations,
+                categories=[dict(id=1, name='person')])
+
+
 def convert(ann_file: str, img_dir: str, out_dir: str, variants=VARIANTS, dataset='prw',
             background_dir: Optional[str] = None, protocol: Optional[str] = None,
-            seed: int = 0, skip_missing: bool = False, mean=IMAGENET_MEAN_BGR) -> Dict:
-    """Write the requested variants and the manifest; returns the manifest dict."""
+            seed: int = 0, skip_missing: bool = False, mean=IMAGENET_MEAN_BGR,
+            **raw_files) -> Dict:
+    """Write the requested variants and the manifest; returns the manifest dict.
+
+    Args:
+        ann_file, img_dir, dataset, skip_missing, **raw_files: See :func:`load_split`.
+        out_dir (str): Output folder (new files only; not inside ``img_dir``).
+        variants (Sequence[str]): Subset of ``MB``, ``RB``, ``RF``, ``MF``.
+        background_dir (str, optional): PRW pure-background images (RB).
+        protocol (str, optional): CUHK-SYSU ``TestG{N}.mat`` (RB).
+        seed (int): Seed of every random choice (one generator per variant).
+        mean (tuple): BGR fill of MB / MF.
+
+    Returns:
+        dict: The manifest written to ``out_dir/manifest.json``.
+    """
     out_dir, img_dir = osp.abspath(out_dir), osp.abspath(img_dir)
     if out_dir == img_dir or out_dir.startswith(img_dir + os.sep):
         raise ValueError(f'output {out_dir} must not be inside the input images {img_dir}')
     for v in variants:
         if v not in VARIANTS:
             raise ValueError(f'unknown variant {v}; choose from {VARIANTS}')
-    data = _load_coco(ann_file)
-    images = [img for img in data['images']
-              if not skip_missing or osp.exists(osp.join(img_dir, img['file_name']))]
+    if 'RB' in variants and dataset == 'prw' and not background_dir:
+        raise ValueError('RB on PRW needs a background_dir of pedestrian-free frames')
+    if 'RB' in variants and dataset == 'cuhk-sysu' and not protocol:
+        raise ValueError('RB on CUHK-SYSU needs the protocol TestG{N}.mat')
+    manifest_path = osp.join(out_dir, 'manifest.json')
+    _refuse_existing(manifest_path)
+    records = load_split(ann_file, img_dir, dataset, skip_missing=skip_missing, **raw_files)
     manifest = dict(ann_file=osp.abspath(ann_file), img_dir=img_dir, dataset=dataset,
-                    seed=seed, mean_bgr=list(mean), variants={})
+                    protocol=protocol and osp.abspath(protocol), seed=seed,
+                    mean_bgr=list(mean), variants={})
     for variant in variants:
         rng = np.random.default_rng(seed)
-        records = []
         if variant == 'RB' and dataset == 'cuhk-sysu':
-            records = _cuhk_random_background(data, img_dir, out_dir, protocol, rng)
+            done = _cuhk_random_background(records, img_dir, out_dir, protocol, rng)
         else:
-            bgs = _backgrounds(background_dir) if variant == 'RB' else None
-            for i, info in enumerate(images):
-                src = osp.join(img_dir, info['file_name'])
-                img = cv2.imread(src, cv2.IMREAD_COLOR)
-                if img is None:
-                    raise FileNotFoundError(f'{ann_file}: image {info["file_name"]} unreadable '
-                                            f'at {src}')
-                fg = foreground_mask(data['_boxes'][info['id']], *img.shape[:2])
-                rec = dict(src=info['file_name'], dst=f'{variant}/{info["file_name"]}')
-                if variant == 'MB':
-                    out = mean_background(img, fg, mean)
-                elif variant == 'MF':
-                    out = mean_foreground(img, fg, mean)
-                elif variant == 'RF':
-                    out = random_foreground(img, fg, rng)
-                else:
-                    cam = _camera(info['file_name'])
-                    pool = [p for c, ps in bgs.items() if c != cam for p in ps]
-                    if not pool:
-                        raise ValueError(f'no background of a camera other than {cam}')
-                    bg_path = pool[int(rng.integers(len(pool)))]
-                    out = paste_on_background(img, fg, cv2.imread(bg_path, cv2.IMREAD_COLOR))
-                    rec['background'] = bg_path
-                _write_image(osp.join(out_dir, variant, info['file_name']), out)
-                records.append(rec)
-                _progress(i, len(images), variant)
-        manifest['variants'][variant] = dict(num_images=len(records), images=records)
-    os.makedirs(out_dir, exist_ok=True)
-    path = osp.join(out_dir, 'manifest.json')
-    if osp.exists(path):
-        raise FileExistsError(f'{path} exists; refusing to overwrite')
-    _atomic_bytes(path, json.dumps(manifest, indent=1).encode())
+            done = _pixel_variant(records, img_dir, out_dir, variant, rng, mean,
+                                  _backgrounds(background_dir) if variant == 'RB' else None)
+        manifest['variants'][variant] = dict(num_images=len(done), images=done)
+    write_bytes_atomic(manifest_path, json.dumps(manifest, indent=1).encode())
     return manifest
 
 
-def _cuhk_random_background(data: Dict, img_dir: str, out_dir: str, protocol: Optional[str],
+def _pixel_variant(records: List[dict], img_dir: str, out_dir: str, variant: str,
+                   rng: np.random.Generator, mean, bgs: Optional[Dict[int, List[str]]]
+                   ) -> List[dict]:
+    """MB / MF / RF (both datasets) and RB (PRW) of every image, under its own name."""
+    done = []
+    for i, rec in enumerate(records):
+        img = _read_image(osp.join(img_dir, rec['file_name']), img_dir, rec['file_name'])
+        fg = foreground_mask(rec['boxes'], *img.shape[:2])
+        entry = dict(src=rec['file_name'], dst=f'{variant}/{rec["file_name"]}')
+        if variant == 'MB':
+            out = mean_background(img, fg, mean)
+        elif variant == 'MF':
+            out = mean_foreground(img, fg, mean)
+        elif variant == 'RF':
+            out = random_foreground(img, fg, rng)
+        else:
+            cam = _camera(rec['file_name'])
+            pool = [p for c, ps in bgs.items() if c != cam for p in ps]
+            if not pool:
+                raise ValueError(f'no background of a camera other than {cam}')
+            entry['background'] = pool[int(rng.integers(len(pool)))]
+            out = paste_on_background(img, fg, _read_image(entry['background'], 'backgrounds',
+                                                           'RB'))
+        _write_image(osp.join(out_dir, variant, rec['file_name']), out)
+        done.append(entry)
+        _progress(i, len(records), variant)
+    return done
+
+
+def _int_box(box, width: int, height: int) -> List[int]:
+    """Integer xyxy inside a ``width`` x ``height`` image, at least one pixel wide / high."""
+    x1, y1, x2, y2 = (int(round(v)) for v in box)
+    x1, y1 = min(max(x1, 0), width - 1), min(max(y1, 0), height - 1)
+    return [x1, y1, min(max(x2, x1 + 1), width), min(max(y2, y1 + 1), height)]
+
+
+def _cuhk_random_background(records: List[dict], img_dir: str, out_dir: str, protocol: str,
                             rng: np.random.Generator) -> List[dict]:
     """RB for CUHK-SYSU: paste each query into a box location of another test image."""
     from scipy.io import loadmat, savemat
 
     from mmped.datasets.cuhk_sysu import load_cuhk_sysu_protocol
+    from mmped.datasets.person_search import best_iou_match
 
-    if protocol is None:
-        raise ValueError('RB on CUHK-SYSU needs --protocol TestG{N}.mat')
+    rb_dir = osp.join(out_dir, 'RB')
     queries = load_cuhk_sysu_protocol(protocol)
-    by_name = {img['file_name']: img for img in data['images']}
-    names = sorted(n for n in by_name if len(data['_boxes'][by_name[n]['id']]))
-    pid_of = {}
-    for ann in data['annotations']:
-        x, y, w, h = ann['bbox']
-        pid_of[(ann['image_id'], round(x), round(y), round(w), round(h))] = ann.get('person_id')
+    by_name = {r['file_name']: r for r in records}
+    with_boxes = sorted(n for n, r in by_name.items() if len(r['boxes']))
     mat = loadmat(protocol)
     key = next(k for k in mat if k.startswith('TestG'))
-    table = mat[key]
-    new_images, new_anns, records = [], [], []
-    next_img = max(img['id'] for img in data['images']) + 1
-    next_ann = max([a['id'] for a in data['annotations']] or [0]) + 1
+    table = mat[key].reshape(-1)
+    new_records, done = [], []
     for qi, q in enumerate(queries):
-        src = cv2.imread(osp.join(img_dir, q['img_name']), cv2.IMREAD_COLOR)
-        if src is None:
-            raise FileNotFoundError(f'{protocol}: query {qi}: image {q["img_name"]} unreadable')
-        x1, y1, x2, y2 = (int(round(v)) for v in q['bbox'])
-        crop = src[y1:y2, x1:x2]
+        where = f'query {qi} ({q["idname"]})'
+        qrec = by_name.get(q['img_name'])
+        if qrec is None:
+            raise KeyError(f'{protocol}: {where}: image {q["img_name"]} not in the test split')
+        j, iou = best_iou_match(q['bbox'], qrec['boxes'])
+        if j < 0 or iou < 0.5 or qrec['person_ids'][j] < 0:
+            raise KeyError(f'{protocol}: {where}: no labelled box of {q["img_name"]} matches '
+                           f'the query box {q["bbox"]} (needed for its person_id)')
+        src = _read_image(osp.join(img_dir, q['img_name']), protocol, where)
+        x1, y1, x2, y2 = _int_box(q['bbox'], src.shape[1], src.shape[0])
         excluded = set(q['gallery']) | {q['img_name']}
-        candidates = [n for n in names if n not in excluded]
+        candidates = [n for n in with_boxes if n not in excluded]
+        if not candidates:
+            raise ValueError(f'{protocol}: {where}: no test image with boxes outside the '
+                             f'gallery to paste into')
         scene = candidates[int(rng.integers(len(candidates)))]
-        scene_img = cv2.imread(osp.join(img_dir, scene), cv2.IMREAD_COLOR)
-        boxes = data['_boxes'][by_name[scene]['id']]
-        bx1, by1, bx2, by2 = (int(round(v)) for v in boxes[int(rng.integers(len(boxes)))])
-        bx2, by2 = max(bx2, bx1 + 1), max(by2, by1 + 1)
-        scene_img[by1:by2, bx1:bx2] = cv2.resize(crop, (bx2 - bx1, by2 - by1))
+        scene_img = _read_image(osp.join(img_dir, scene), protocol, where)
+        boxes = by_name[scene]['boxes']
+        bx1, by1, bx2, by2 = _int_box(boxes[int(rng.integers(len(boxes)))],
+                                      scene_img.shape[1], scene_img.shape[0])
+        scene_img[by1:by2, bx1:bx2] = cv2.resize(src[y1:y2, x1:x2], (bx2 - bx1, by2 - by1))
         name = f'rb_q{qi:04d}_{osp.splitext(q["img_name"])[0]}_in_{scene}'
-        dst = osp.join(out_dir, 'RB', name)
-        _write_image(dst, scene_img)
-        qimg = by_name[q['img_name']]
-        pid = pid_of.get((qimg['id'], x1, y1, x2 - x1, y2 - y1))
-        if pid is None:
-            raise KeyError(f'{protocol}: query {qi}: no annotation of {q["img_name"]} has the '
-                           f'query box {q["bbox"]} (needed for its person_id)')
-        new_images.append(dict(id=next_img, file_name=dst, width=scene_img.shape[1],
-                               height=scene_img.shape[0]))
-        new_anns.append(dict(id=next_ann, image_id=next_img, category_id=1, iscrowd=0,
-                             bbox=[bx1, by1, bx2 - bx1, by2 - by1],
-                             area=(bx2 - bx1) * (by2 - by1), person_id=pid))
-        next_img, next_ann = next_img + 1, next_ann + 1
-        query = table.reshape(-1)[qi]['Query'].reshape(-1)[0]
-        query['imname'] = np.array([osp.basename(dst)])
+        _write_image(osp.join(rb_dir, name), scene_img)
+        new_records.append(dict(file_name=name, width=scene_img.shape[1],
+                                height=scene_img.shape[0],
+                                boxes=np.array([[bx1, by1, bx2, by2]], dtype=np.float64),
+                                person_ids=qrec['person_ids'][j:j + 1]))
+        query = table[qi]['Query'].reshape(-1)[0]
+        query['imname'] = np.array([name])
         query['idlocate'] = np.array([[bx1, by1, bx2 - bx1, by2 - by1]], dtype=np.float64)
-        records.append(dict(query=qi, src=q['img_name'], scene=scene,
-                            dst=f'RB/{name}', box=[bx1, by1, bx2, by2]))
+        done.append(dict(query=qi, src=q['img_name'], scene=scene, dst=f'RB/{name}',
+                         box=[bx1, by1, bx2, by2]))
         _progress(qi, len(queries), 'RB')
-    out = {k: v for k, v in data.items() if k != '_boxes'}
-    out['images'] = data['images'] + new_images
-    out['annotations'] = data['annotations'] + new_anns
-    _atomic_bytes(osp.join(out_dir, 'RB', 'annotations_rb.json'), json.dumps(out).encode())
-    mat_path = osp.join(out_dir, 'RB', osp.basename(protocol))
-    if osp.exists(mat_path):
-        raise FileExistsError(f'{mat_path} exists; refusing to overwrite')
-    savemat(mat_path, {key: table})
-    return records
+    for rec in records:  # the unchanged test images: the folder holds the whole split
+        _link_or_copy(osp.join(img_dir, rec['file_name']), osp.join(rb_dir, rec['file_name']))
+    json_path = osp.join(rb_dir, 'annotations_rb.json')
+    _refuse_existing(json_path)
+    write_bytes_atomic(json_path, json.dumps(to_coco(records + new_records)).encode())
+    mat_path = osp.join(rb_dir, osp.basename(protocol))
+    _refuse_existing(mat_path)
+    buf = io.BytesIO()
+    savemat(buf, {key: mat[key]})
+    write_bytes_atomic(mat_path, buf.getvalue())
+    return done
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('ann_file', help='COCO-style json with person_id')
-    parser.add_argument('img_dir', help='folder of the images named in the json')
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[1])
+    parser.add_argument('ann_file', help='test split: COCO-style json with person_id, PRW '
+                        'frame_test.mat or CUHK-SYSU Images.mat')
+    parser.add_argument('img_dir', help='folder of the images')
     parser.add_argument('out_dir', help='output folder (new files only)')
     parser.add_argument('--dataset', choices=['prw', 'cuhk-sysu'], default='prw')
     parser.add_argument('--variants', nargs='+', default=list(VARIANTS), choices=VARIANTS)
     parser.add_argument('--background-dir', help='PRW pure-background images c<cam>*.jpg (RB)')
     parser.add_argument('--protocol', help='CUHK-SYSU TestG{N}.mat (RB)')
+    parser.add_argument('--anno-dir', help='PRW raw: per-frame .mat folder '
+                        '(default: annotations/ beside ann_file)')
+    parser.add_argument('--person-file', help='CUHK-SYSU raw: Person.mat (default: beside '
+                        'ann_file)')
+    parser.add_argument('--pool-file', help='CUHK-SYSU raw: pool.mat (default: beside ann_file)')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--skip-missing', action='store_true',
-                        help='ignore json images absent from img_dir')
+                        help='ignore test images absent from img_dir')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    if 'RB' in args.variants and args.dataset == 'prw' and not args.background_dir:
-        raise SystemExit('RB on PRW needs --background-dir')
-    manifest = convert(args.ann_file, args.img_dir, args.out_dir, args.variants, args.dataset,
-                       args.background_dir, args.protocol, args.seed, args.skip_missing)
+    try:
+        manifest = convert(args.ann_file, args.img_dir, args.out_dir, args.variants,
+                           args.dataset, args.background_dir, args.protocol, args.seed,
+                           args.skip_missing, anno_dir=args.anno_dir,
+                           person_file=args.person_file, pool_file=args.pool_file)
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
     counts = {k: v['num_images'] for k, v in manifest['variants'].items()}
     print(f'wrote {counts} to {args.out_dir}')
 

@@ -28,11 +28,12 @@ import json
 import os
 import os.path as osp
 import sys
-import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+
+from mmped.utils.fileio import write_bytes_atomic as _write_atomic
 
 TRAIN_CITIES = ('aachen', 'bochum', 'bremen')
 VAL_CITIES = ('frankfurt', 'lindau', 'munster')
@@ -44,13 +45,59 @@ _LABELS = {'pedestrian': (1, 0), 'person group': (5, 1), 'ignore': (0, 1)}
 ASPECT = 0.41
 
 
-def _write_atomic(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
-    os.makedirs(osp.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=osp.dirname(path), prefix='.tmp_')
-    with os.fdopen(fd, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
+MANIFEST = 'synthetic_citypersons.json'
+
+
+def _targets(out_dir: str, num_train: int, num_val: int) -> List[str]:
+    """Every file the generator writes for these sizes (relative to ``out_dir``)."""
+    files = []
+    for split, num, cities in (('train', num_train, TRAIN_CITIES), ('val', num_val, VAL_CITIES)):
+        for i in range(num):
+            city = cities[i % len(cities)]
+            stem = _name(city, i)
+            files.append(f'leftImg8bit/{split}/{city}/{stem}_leftImg8bit.png')
+            files.append(f'gtBboxCityPersons/{split}/{city}/{stem}_gtBboxCityPersons.json')
+        files.append(f'annotations/{split}_gt.json')
+    return files
+
+
+def check_writable(out_dir: str, files: Sequence[str], overwrite: bool) -> None:
+    """Refuse to write into anything this generator did not create.
+
+    An absent or empty ``out_dir`` is always fine. A non-empty one must hold the generator's
+    manifest; then ``overwrite`` is needed, and every file about to be replaced must be listed
+    in the manifest as written by the generator.
+
+    Args:
+        out_dir (str): Output root.
+        files (Sequence[str]): Files to write, relative to ``out_dir``.
+        overwrite (bool): Allow replacing a previous synthetic dataset.
+
+    Raises:
+        FileExistsError: When something would be overwritten that the generator did not write.
+    """
+    if not osp.exists(out_dir):
+        return
+    if not osp.isdir(out_dir):
+        raise FileExistsError(f'{out_dir} exists and is not a folder')
+    if not os.listdir(out_dir):
+        return
+    manifest = osp.join(out_dir, MANIFEST)
+    if not osp.isfile(manifest):
+        raise FileExistsError(f'{out_dir} is not empty and was not made by this generator (no '
+                              f'{MANIFEST}); refusing to write into it')
+    if not overwrite:
+        raise FileExistsError(f'{out_dir} already holds a synthetic dataset; pass --overwrite')
+    try:
+        with open(manifest, 'rb') as f:
+            ours = set(json.loads(f.read()).get('files', []))
+    except (OSError, ValueError, AttributeError) as e:
+        raise FileExistsError(f'{manifest}: unreadable manifest ({e}); refusing to overwrite '
+                              'anything') from None
+    foreign = [f for f in files if osp.lexists(osp.join(out_dir, f)) and f not in ours]
+    if foreign:
+        raise FileExistsError(f'{osp.join(out_dir, foreign[0])} (and {len(foreign) - 1} more) '
+                              'was not written by this generator; refusing to overwrite it')
 
 
 def _background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
@@ -207,7 +254,8 @@ def make_synthetic_citypersons(out_dir: str,
     """Write the dataset (see the module docstring).
 
     Args:
-        out_dir (str): Output root; must not contain a previous dataset unless ``overwrite``.
+        out_dir (str): Output root: absent, empty, or a previous synthetic dataset (then only
+            with ``overwrite``); never a folder holding files the generator did not write.
         num_train (int): Training images.
         num_val (int): Validation images.
         img_size (tuple[int, int]): ``(height, width)`` (CityPersons is 1024 x 2048; the
@@ -228,9 +276,13 @@ def make_synthetic_citypersons(out_dir: str,
         raise ValueError(f'img_size {img_size} too small (min 32 x 32)')
     if not 0 < height_range[0] < height_range[1]:
         raise ValueError(f'height_range {height_range} must satisfy 0 < min < max')
-    manifest = osp.join(out_dir, 'synthetic_citypersons.json')
-    if osp.exists(manifest) and not overwrite:
-        raise FileExistsError(f'{out_dir} already holds a synthetic dataset; pass --overwrite')
+    manifest = osp.join(out_dir, MANIFEST)
+    files = _targets(out_dir, num_train, num_val)
+    check_writable(out_dir, files, overwrite)
+    # the manifest first: an interrupted run leaves a folder the generator knows it wrote
+    info = dict(num_train=num_train, num_val=num_val, img_size=[h, w],
+                height_range=list(height_range), seed=seed, files=files)
+    _write_atomic(manifest, json.dumps(dict(info, complete=False)).encode())
     rng = np.random.default_rng(seed)
     paths = dict(root=out_dir)
     for split, num, cities in (('train', num_train, TRAIN_CITIES), ('val', num_val, VAL_CITIES)):
@@ -263,9 +315,7 @@ def make_synthetic_citypersons(out_dir: str,
         paths[f'{split}_img'] = osp.join(out_dir, 'leftImg8bit', split)
         paths[f'{split}_ann'] = osp.join(out_dir, 'gtBboxCityPersons', split)
         paths[f'{split}_json'] = json_path
-    _write_atomic(manifest, json.dumps(dict(num_train=num_train, num_val=num_val,
-                                            img_size=[h, w], height_range=list(height_range),
-                                            seed=seed)).encode())
+    _write_atomic(manifest, json.dumps(dict(info, complete=True)).encode())
     return paths
 
 

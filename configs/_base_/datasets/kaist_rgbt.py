@@ -1,11 +1,13 @@
 # KAIST multispectral pedestrians: aligned visible + thermal (lwir) pairs of 640 x 512.
-# Expected layout (official image folders, split lists and annotations of the community):
+# Expected layout (official image folders, split lists and the annotation sets unpacked as
+# they are distributed; KAISTDataset reads each layout as it comes):
 #   data/kaist/images/setXX/VYYY/{visible,lwir}/IZZZZZ.jpg
 #   data/kaist/imageSets/{train-all-02,test-all-20,test-day-20,test-night-20}.txt
-#   data/kaist/annotations/train-original/    bbGt v3 txt, original train annotations
-#   data/kaist/annotations/train-sanitized/   bbGt v3 txt, sanitized (Li et al. BMVC'18)
-#   data/kaist/annotations/KAIST_annotation.json   improved test (Liu et al. BMVC'16), MLPD json
-#   data/kaist/annotations/paired/{visible,lwir}/  paired annotations (Zhang et al. ICCV'19)
+#   data/kaist/annotations/setXX/VYYY/IZZZZZ.txt      original annotations (train and test)
+#   data/kaist/annotations_sanitized/setXX_VYYY_IZZZZZ.txt  sanitized train (Li et al. BMVC'18)
+#   data/kaist/annotations_improved/setXX_VYYY_IZZZZZ.txt   improved test (Liu et al. BMVC'16)
+#   data/kaist/KAIST_annotation.json                  improved test, MLPD json
+#   data/kaist/annotations_paired/setXX/VYYY/{visible,lwir}/IZZZZZ.txt  paired (Zhang et al.)
 # The pair is loaded into one H x W x 6 image (visible BGR, lwir as 3 channels), so geometric
 # transforms keep both aligned; photometric ones go through PerModalityTransform.
 dataset_type = 'KAISTDataset'
@@ -16,11 +18,14 @@ img_scale = (640, 512)
 
 # ImageNet statistics for both streams, as torchvision's VGG16 weights expect (both streams start
 # from them; the thermal image is a replicated gray image, so its three channels get the RGB
-# mean / std too), per modality, RGB order after the per-modality BGR -> RGB flip
+# mean / std too), per modality, RGB order after the per-modality BGR -> RGB flip. The one
+# definition of these values for the DCRL / DCRD configs (RGB-only students: rgb_mean / rgb_std)
+rgb_mean = [123.675, 116.28, 103.53]
+rgb_std = [58.395, 57.12, 57.375]
 data_preprocessor = dict(
     type='MultiModalDetDataPreprocessor',
-    mean=[123.675, 116.28, 103.53, 123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375, 58.395, 57.12, 57.375],
+    mean=rgb_mean + rgb_mean,
+    std=rgb_std + rgb_std,
     modality_channels=(3, 3),
     bgr_to_rgb=True,
     pad_size_divisor=16)
@@ -46,7 +51,12 @@ test_pipeline = [
     dict(type='LoadPairedImageFromFile', lwir_channels=3, backend_args=backend_args),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackPairedDetInputs'),
+    # ``instances`` (parsed annotations of the frame) lets the metric take the ground truth
+    # from the samples (evaluator ann_file=None: original / paired test annotations)
+    dict(
+        type='PackPairedDetInputs',
+        meta_keys=('img_id', 'img_path', 'lwir_path', 'ori_shape', 'img_shape', 'scale_factor',
+                   'condition', 'modality_channels', 'instances')),
 ]
 
 train_dataloader = dict(
@@ -58,10 +68,12 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        ann_file='annotations/train-original',
+        ann_file='annotations',
         image_set='imageSets/train-all-02.txt',
         data_prefix=dict(img='images/'),
-        filter_cfg=dict(filter_empty_gt=True),
+        # all 25,086 pairs: frames without a person are negatives (filter_empty_gt=True drops
+        # them; the loader logs the kept count)
+        filter_cfg=dict(filter_empty_gt=False),
         pipeline=train_pipeline,
         backend_args=backend_args))
 val_dataloader = dict(
@@ -73,7 +85,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        ann_file='annotations/KAIST_annotation.json',
+        ann_file='KAIST_annotation.json',
         image_set='imageSets/test-all-20.txt',
         data_prefix=dict(img='images/'),
         test_mode=True,
@@ -81,10 +93,11 @@ val_dataloader = dict(
         backend_args=backend_args))
 test_dataloader = val_dataloader
 
-# KAIST protocol of the MLPD script: reasonable all / day / night (+ scale / occlusion setups)
+# KAIST protocol of the MLPD script: reasonable all / day / night (+ scale / occlusion setups);
+# on the improved test annotations (Table I). ann_file=None: ground truth of the val dataset
 val_evaluator = dict(
     type='MissRateMetric',
     protocol='kaist',
-    ann_file=data_root + 'annotations/KAIST_annotation.json',
+    ann_file=data_root + 'KAIST_annotation.json',
     prefix='pedestrian')
 test_evaluator = val_evaluator

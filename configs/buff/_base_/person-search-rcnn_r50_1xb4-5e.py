@@ -1,13 +1,14 @@
-# Task-joint baseline of BUFF (sec. 4.1): Faster R-CNN on ResNet-50 conv1..conv4, RoI pooling
-# 14x7, detection head conv + FC 256, re-ID head conv5 + GAP (2048-d), OIM loss; with the paper's
-# schedule. Model and schedule only: the runnable configs add a dataset.
+# Task-joint baseline of BUFF (sec. 4.1): Faster R-CNN on ResNet-50 conv1..conv4, 9 anchors,
+# RoI max pooling 14x7, detection head conv + FC 256, re-ID head conv5 + GAP (2048-d), OIM loss;
+# with the paper's schedule on PRW in iterations. Model and schedule only: the runnable configs
+# add a dataset (CUHK-SYSU configs set their own iteration counts).
 # mmdet's Faster R-CNN R50-C4 (conv1..conv4 trunk, RPN on conv4, RoIAlign 14 on conv4) with the
 # paper's changes stated below: pytorch-style ResNet-50 from torchvision's ImageNet weights with
 # RGB ImageNet mean / std (mmdet's base uses the Caffe ResNet with BGR inputs), trained BN, the
-# OIM RPN anchors, RoI 14 x 7, the person-search RoI head (detection conv + FC 256 instead of
-# the shared conv5, re-ID conv5 + GAP + OIM), 64 RoIs per image and the test-time proposal /
-# NMS settings of sec. 4.1. The COCO data, schedule and evaluator of mmdet's full c4 config are
-# not inherited (the dataset configs and the schedule below replace them).
+# paper's 9 RPN anchors, RoI max pooling 14 x 7, the person-search RoI head (detection conv + FC
+# 256 instead of the shared conv5, re-ID conv5 + GAP + OIM), 64 RoIs per image and the test-time
+# proposal / NMS settings of sec. 4.1. The COCO data, schedule and evaluator of mmdet's full c4
+# config are not inherited (the dataset configs and the schedule below replace them).
 _base_ = 'mmdet::_base_/models/faster-rcnn_r50-caffe-c4.py'
 
 model = dict(
@@ -35,13 +36,19 @@ model = dict(
     fam_levels=(4, ),
     rpn_head=dict(
         feat_channels=512,
-        anchor_generator=dict(scales=[8, 16, 32], ratios=[1.0, 2.0]),
+        # 9 anchors per location (sec. 4.1; the OIM reference BUFF follows): scales {8, 16, 32}
+        # x ratios {0.5, 1, 2}. Sec. 5.2 lists ratios {1, 2} (6 anchors): ratios=[1.0, 2.0]
+        anchor_generator=dict(scales=[8, 16, 32], ratios=[0.5, 1.0, 2.0]),
         loss_bbox=dict(type='SmoothL1Loss', beta=1.0 / 9.0)),
     roi_head=dict(
         _scope_='mmped',
         type='PersonSearchRoIHead',
         shared_head=None,
-        bbox_roi_extractor=dict(roi_layer=dict(output_size=(14, 7))),
+        # RoI max pooling (sec. 4.1, [9] = Fast R-CNN), CPU and GPU; RoIAlign instead:
+        # roi_layer=dict(_delete_=True, type='RoIAlign', output_size=(14, 7), sampling_ratio=0)
+        bbox_roi_extractor=dict(
+            type='SingleLevelRoIExtractor',
+            roi_layer=dict(_delete_=True, type='mmped.RoIPool', output_size=(14, 7))),
         bbox_head=dict(
             _delete_=True,
             type='PersonSearchBBoxHead',
@@ -58,7 +65,7 @@ model = dict(
             loss_bbox=dict(type='SmoothL1Loss', beta=1.0, loss_weight=1.0)),
         reid_roi_extractor=dict(
             type='BottomUpFusionRoIExtractor',
-            roi_layer=dict(type='RoIAlign', output_size=(14, 7), sampling_ratio=0),
+            roi_layer=dict(type='mmped.RoIPool', output_size=(14, 7)),
             in_channels=(64, 256, 512, 1024),
             featmap_strides=(2, 4, 8, 16),
             levels=(4, )),  # BUF_c4 = the baseline (Table 4)
@@ -81,16 +88,22 @@ model = dict(
         rcnn=dict(nms=dict(iou_threshold=0.4)),
         use_gt_boxes=False))  # True: the "labelled" (ground-truth boxes) setting
 
-# SGD momentum 0.9, batch 4, weight decay 1e-4, lr 1e-3, x0.1 after epoch 4, 5 epochs
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=5, val_interval=5)
+# Sec. 5.2: SGD momentum 0.9, batch 4, weight decay 1e-4, lr 1e-3 for 5 epochs, x0.1 after the
+# fourth, where an epoch is PRW's "11,408 training images, including the flipped images"
+# (5,704 frames and their mirror images): 11,408 / 4 = 2,852 iterations per epoch, 14,260 in
+# all, the drop at 11,408. Random flipping (p = 0.5) over these iterations shows every frame and
+# its mirror image 5 times each on average. No warm-up and no gradient clipping (not in the
+# paper). The runnable configs save a checkpoint per paper epoch.
+paper_epoch_iters = 2852
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=5 * paper_epoch_iters,
+                 val_interval=5 * paper_epoch_iters)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=500),
-    dict(type='MultiStepLR', begin=0, end=5, by_epoch=True, milestones=[4], gamma=0.1)
+    dict(type='MultiStepLR', by_epoch=False, begin=0, end=5 * paper_epoch_iters,
+         milestones=[4 * paper_epoch_iters], gamma=0.1)
 ]
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.001, momentum=0.9, weight_decay=0.0001),
-    clip_grad=dict(max_norm=10.0, norm_type=2))
+    optimizer=dict(type='SGD', lr=0.001, momentum=0.9, weight_decay=0.0001))
 auto_scale_lr = dict(enable=False, base_batch_size=4)

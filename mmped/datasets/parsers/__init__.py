@@ -28,7 +28,13 @@ from .kaist import (
     parse_kaist_json,
     parse_kaist_txt_dir,
 )
-from .kitti import parse_kitti, parse_kitti_label
+from .kitti import (
+    format_kitti_results,
+    load_kitti_results,
+    parse_kitti,
+    parse_kitti_label,
+    write_kitti_results,
+)
 from .mot import parse_mot, parse_mot_gt
 from .results import group_detections, load_coco_results
 
@@ -40,5 +46,6 @@ __all__ = [
     'parse_caltech', 'parse_caltech_json',
     'parse_dbeval_gt_cache', 'parse_vbb', 'parse_bbgt_dir', 'caltech_frame_name',
     'parse_inria', 'parse_inria_file', 'parse_kitti', 'parse_kitti_label', 'parse_mot',
+    'format_kitti_results', 'load_kitti_results', 'write_kitti_results',
     'parse_mot_gt'
 ]

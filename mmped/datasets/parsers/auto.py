@@ -11,6 +11,7 @@ from .common import ImageRecord, PathLike
 _GT_PARSERS = {
     'citypersons': 'parse_citypersons',
     'caltech': 'parse_caltech',
+    'caltech_new': 'parse_caltech',
     'kaist': 'parse_kaist',
     'inria': 'parse_inria',
 }
@@ -25,6 +26,7 @@ _DBEVAL_SETUPS = {
     'Scale=near': 'Near',
     'Scale=medium': 'Medium',
     'Scale=far': 'Far',
+    'Small': 'Small',
 }
 
 
@@ -49,8 +51,10 @@ def load_ground_truth(path: PathLike, protocol: str,
 
     Args:
         path (str | Path): Annotation file or folder.
-        protocol (str): ``'citypersons'``, ``'caltech'``, ``'kaist'`` or ``'inria'``.
-        image_set (str | Path, optional): Frame list (KAIST / Caltech text folders).
+        protocol (str): ``'citypersons'``, ``'caltech'``, ``'caltech_new'``, ``'kaist'`` or
+            ``'inria'``.
+        image_set (str | Path, optional): Frame list (KAIST / Caltech text folders; the frame
+            names of a Caltech ``gt-*.mat`` cache).
 
     Returns:
         list[dict]: Image records.
@@ -61,12 +65,15 @@ def load_ground_truth(path: PathLike, protocol: str,
         raise KeyError(f'no ground-truth parser for {protocol!r}; '
                        f'choose from {sorted(_GT_PARSERS)}')
     fn = getattr(parsers, _GT_PARSERS[protocol])
+    if protocol == 'caltech_new':  # the new-annotation dbEval's bbGt labels / visibility
+        return fn(path, image_set=image_set, annotations='new')
     if protocol in ('kaist', 'caltech'):
         return fn(path, image_set=image_set)
     return fn(path)
 
 
-def load_detections(path: PathLike, gt_images: Sequence[ImageRecord]
+def load_detections(path: PathLike, gt_images: Sequence[ImageRecord],
+                    category_ids: Optional[Sequence[int]] = None
                     ) -> Dict[object, Tuple[np.ndarray, np.ndarray]]:
     """Read a detection result file, matching the ground truth's image ids.
 
@@ -77,6 +84,8 @@ def load_detections(path: PathLike, gt_images: Sequence[ImageRecord]
     Args:
         path (str | Path): The result file.
         gt_images (Sequence[dict]): Ground-truth image records (in test-list order).
+        category_ids (Sequence[int], optional): COCO results: count only these categories
+            (the official CityPersons script counts ``category_id == 1``); default all.
 
     Returns:
         dict: ``img_id -> (bboxes (D, 4) [x, y, w, h], scores (D,))``.
@@ -88,5 +97,5 @@ def load_detections(path: PathLike, gt_images: Sequence[ImageRecord]
     if Path(path).is_dir():
         return load_caltech_results(path, gt_images)
     if Path(path).suffix == '.json':
-        return load_coco_results(path)
+        return load_coco_results(path, category_ids=category_ids)
     return load_kaist_txt_results(path, [r['img_id'] for r in gt_images])

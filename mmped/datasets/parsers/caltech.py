@@ -10,11 +10,23 @@
 - COCO-style jsons of the community (``images`` with ``file_name``, ``annotations`` with
   ``bbox``, ``iscrowd`` / ``ignore``, optional ``height`` and ``vis_ratio``).
 
-Only ``person`` is non-ignored. ``vis_ratio`` follows the toolbox: ``inf`` without occlusion
-box, otherwise area(visible) / area(full). Frames are named ``setXX_VYYY_IZZZZZ`` (0-based
-frame index, as the ``I%05d`` names of the toolbox).
+Labels follow ``bbGt``'s ``lbls`` / ``ilbls``: ``dbEval`` (original annotations) loads
+``lbls={'person'}``, ``ilbls={'people'}``, so ``people`` boxes are ignore regions and every
+other label (``person?``, ``person-fa``, ...) is dropped, neither counted nor ignored
+(:data:`CALTECH_LABELS`). The new-annotation ``dbEval`` copies of Pedestron / CSP load
+``lbls={'person','person?','people','ignore'}``, ``ilbls={'ignore'}`` with the current
+toolbox's visibility rule (:data:`CALTECH_NEW_LABELS`; protocol ``caltech_new``).
+``vis_ratio`` by default follows the Caltech code: ``inf`` without occlusion box, otherwise
+area(visible) / area(full). Frames are named ``setXX_VYYY_IZZZZZ`` (0-based frame index, as
+the ``I%05d`` names of the toolbox).
+
+``dbEval``'s ground-truth caches (``gt-<setup>.mat``) hold one cell per test frame and no
+names; their order is the standard test list (sets 06-10, every 30th frame from frame 29 of
+each video, :func:`caltech_test_frames`), so the frames are named from it when the cache has
+that many cells, or from a given frame list.
 """
 import re
+import warnings
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -23,16 +35,68 @@ import numpy as np
 from .common import (
     ImageRecord,
     PathLike,
+    add_image,
     bbgt_vis_ratio,
     check_box,
     gc_paused,
     load_coco_json,
+    load_mat,
     make_instance,
     parse_error,
     read_lines,
     to_float,
 )
 from .kaist import parse_bbgt_file
+
+#: (positive labels, ignore labels) of the original ``dbEval`` (bbGt ``lbls`` / ``ilbls``)
+CALTECH_LABELS = (('person', ), ('people', ))
+#: the same for the new-annotation ``dbEval`` copies (Zhang et al. 2016; Pedestron, CSP)
+CALTECH_NEW_LABELS = (('person', 'person?', 'people', 'ignore'), ('ignore', ))
+
+#: frames of every test video (sets 06-10) in the standard every-30th-frame test list
+_TEST_FRAMES_PER_VIDEO = {
+    'set06': (61, 61, 59, 59, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61),
+    'set07': (61, 61, 61, 61, 65, 72, 61, 61, 61, 61, 61, 60),
+    'set08': (59, 59, 61, 61, 61, 61, 61, 61, 61, 56, 56),
+    'set09': (62, 62, 61, 61, 59, 66, 61, 61, 61, 61, 61, 62),
+    'set10': (61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 61, 57),
+}
+
+
+def caltech_test_frames() -> List[str]:
+    """The standard Caltech test list (4024 frames) in ``dbEval`` order.
+
+    Returns:
+        list[str]: ``setXX_VYYY_IZZZZZ`` names: per video frames 29, 59, 89, ...
+    """
+    return [caltech_frame_name(set_name, f'V{v:03d}', 29 + 30 * k)
+            for set_name, counts in _TEST_FRAMES_PER_VIDEO.items()
+            for v, n in enumerate(counts) for k in range(n)]
+
+
+def read_frame_list(path: PathLike) -> List[str]:
+    """Frame names in order from a text list (one name a line) or a COCO json's images.
+
+    Args:
+        path (str | Path): ``.txt`` list or ``.json`` (``images[*].file_name`` / ``im_name``).
+
+    Returns:
+        list[str]: Canonical ``setXX_VYYY_IZZZZZ`` names.
+    """
+    from .common import load_json
+
+    if Path(path).suffix == '.json':
+        data = load_json(path)
+        images = data.get('images') if isinstance(data, dict) else None
+        if not isinstance(images, list):
+            raise parse_error(path, 'top level', 'images', 'expected a list of images')
+        names = [img.get('file_name', img.get('im_name')) for img in images]
+        if any(n is None for n in names):
+            raise parse_error(path, f'image {names.index(None)}', 'file_name', 'missing')
+    else:
+        names = [ln.strip() for ln in read_lines(path) if ln.strip()]
+    return [_canonical(str(n)) for n in names]
+
 
 _NAME_RE = re.compile(r'(set\d\d)[/_](V\d\d\d)[/_](?:I)?(\d+)')
 
@@ -58,7 +122,9 @@ def parse_vbb(path: PathLike,
               frames: Optional[Sequence[int]] = None,
               skip: int = 30,
               set_name: Optional[str] = None,
-              video: Optional[str] = None) -> List[ImageRecord]:
+              video: Optional[str] = None,
+              labels: Sequence[str] = CALTECH_LABELS[0],
+              ignore_labels: Sequence[str] = CALTECH_LABELS[1]) -> List[ImageRecord]:
     """Parse a Caltech ``.vbb`` annotation file.
 
     Args:
@@ -68,21 +134,22 @@ def parse_vbb(path: PathLike,
         skip (int): Sampling step when ``frames`` is None (30 test, 3 for the 10x train set).
         set_name (str, optional): ``setXX``; default: the parent folder name.
         video (str, optional): ``VYYY``; default: the file stem.
+        labels (Sequence[str]): bbGt ``lbls`` (kept, not ignored). Defaults to ``person``.
+        ignore_labels (Sequence[str]): bbGt ``ilbls`` (kept as ignore regions). Defaults to
+            ``people``. Objects with any other label are dropped.
 
     Returns:
         list[dict]: Image records named ``setXX_VYYY_IZZZZZ`` with ``img_id`` = that name.
     """
-    from scipy.io import loadmat
-
     path = Path(path)
     set_name = set_name or path.parent.name
     video = video or path.stem
+    mat = load_mat(path, squeeze_me=True, struct_as_record=False)
     try:
-        mat = loadmat(str(path), squeeze_me=True, struct_as_record=False)
         A = mat['A']
         n_frame = int(_field(A, 'nFrame'))
         obj_lists = np.atleast_1d(_field(A, 'objLists'))
-        labels = [str(x) for x in np.atleast_1d(_field(A, 'objLbl'))]
+        obj_labels = [str(x) for x in np.atleast_1d(_field(A, 'objLbl'))]
     except (KeyError, AttributeError, ValueError, TypeError) as e:
         raise parse_error(path, 'A', 'nFrame/objLists/objLbl', f'not a vbb file ({e})') from None
     if len(obj_lists) != n_frame:
@@ -106,12 +173,15 @@ def parse_vbb(path: PathLike,
             except (AttributeError, ValueError, TypeError) as e:
                 raise parse_error(path, f'frame {f} object {k}', 'id/pos/posv/occl',
                                   str(e)) from None
-            if not 1 <= oid <= len(labels):
+            if not 1 <= oid <= len(obj_labels):
                 raise parse_error(path, f'frame {f} object {k}', 'id', f'unknown id {oid}')
             posv = posv if len(posv) == 4 else [0.0] * 4
-            lbl = labels[oid - 1]
+            lbl = obj_labels[oid - 1]
+            if lbl not in labels and lbl not in ignore_labels:
+                continue  # bbGt keeps only lbls and ilbls
             instances.append(
-                make_instance(pos, lbl != 'person', lbl, vis_ratio=bbgt_vis_ratio(occl, pos, posv),
+                make_instance(pos, lbl in ignore_labels, lbl,
+                              vis_ratio=bbgt_vis_ratio(occl, pos, posv),
                               vis_xywh=posv if any(posv) else None, occlusion=occl,
                               track_id=oid))
         name = caltech_frame_name(set_name, video, f)
@@ -120,13 +190,19 @@ def parse_vbb(path: PathLike,
     return records
 
 
-def parse_bbgt_dir(path: PathLike, image_set: Optional[PathLike] = None) -> List[ImageRecord]:
+def parse_bbgt_dir(path: PathLike, image_set: Optional[PathLike] = None,
+                   labels: Sequence[str] = CALTECH_LABELS[0],
+                   ignore_labels: Sequence[str] = CALTECH_LABELS[1],
+                   visibility: str = 'caltech') -> List[ImageRecord]:
     """Parse a folder of per-frame bbGt files (e.g. the Caltech "new" annotations).
 
     Args:
         path (str | Path): Folder with ``setXX_VYYY_IZZZZZ(.jpg).txt`` files or a
             ``setXX/VYYY/IZZZZZ.txt`` tree.
         image_set (str | Path, optional): Frame list file fixing which frames and their order.
+        labels (Sequence[str]): bbGt ``lbls``. Defaults to the original ``dbEval``'s.
+        ignore_labels (Sequence[str]): bbGt ``ilbls``; other labels are dropped.
+        visibility (str): ``'caltech'`` or ``'toolbox'`` (see :func:`bbgt_vis_ratio`).
 
     Returns:
         list[dict]: Image records; ``img_id`` and ``file_name`` are ``setXX_VYYY_IZZZZZ``.
@@ -143,7 +219,8 @@ def parse_bbgt_dir(path: PathLike, image_set: Optional[PathLike] = None) -> List
     else:
         names = sorted(files)
     return [dict(img_id=n, file_name=n, width=640, height=480,
-                 instances=parse_bbgt_file(files[n])) for n in names]
+                 instances=parse_bbgt_file(files[n], labels, ignore_labels, visibility))
+            for n in names]
 
 
 @gc_paused()
@@ -168,7 +245,7 @@ def parse_caltech_json(path: PathLike) -> List[ImageRecord]:
                    width=int(img.get('width', 640)), height=int(img.get('height', 480)),
                    instances=[])
         records.append(rec)
-        by_id[img['id']] = rec
+        add_image(by_id, rec, path, i)
     for i, ann in enumerate(data['annotations']):
         rec = by_id.get(ann.get('image_id'))
         if rec is None:
@@ -198,17 +275,20 @@ def parse_dbeval_gt_cache(path: PathLike,
     Args:
         path (str | Path): The ``.mat`` file (variable ``gt``).
         names (Sequence[str], optional): Frame names in cache order (e.g. the ``file_name`` of
-            the matching COCO json); default ``img_id`` = 1-based frame index.
+            the matching COCO json, see :func:`read_frame_list`). Default: the standard test
+            list (:func:`caltech_test_frames`) when the cache has its 4024 cells, else
+            ``img_id`` = 1-based frame index (such a cache pairs with no result folder).
 
     Returns:
         list[dict]: Image records (``vis_ratio`` inf, ``height`` = box height).
     """
-    from scipy.io import loadmat
-
+    mat = load_mat(path)
     try:
-        cells = np.atleast_1d(loadmat(str(path))['gt'].reshape(-1))
+        cells = np.atleast_1d(mat['gt'].reshape(-1))
     except (KeyError, ValueError) as e:
         raise parse_error(path, 'gt', 'gt', f'not a dbEval gt cache ({e})') from None
+    if names is None and len(cells) == len(caltech_test_frames()):
+        names = caltech_test_frames()
     if names is not None and len(names) != len(cells):
         raise parse_error(path, 'gt', 'names', f'{len(names)} names for {len(cells)} frames')
     records = []
@@ -226,31 +306,41 @@ def parse_dbeval_gt_cache(path: PathLike,
 
 
 def parse_caltech(path: PathLike, image_set: Optional[PathLike] = None,
-                  skip: int = 30) -> List[ImageRecord]:
+                  skip: int = 30, annotations: str = 'original') -> List[ImageRecord]:
     """Parse Caltech annotations in any supported layout.
 
     Args:
         path (str | Path): COCO-style ``.json``, one ``.vbb`` file, a folder of ``.vbb`` files
             (``annotations/setXX/VYYY.vbb``), a folder of bbGt text files or a ``dbEval``
             ``gt-<setup>.mat`` cache (see :func:`parse_dbeval_gt_cache`).
-        image_set (str | Path, optional): Frame list for bbGt folders.
+        image_set (str | Path, optional): Frame list for bbGt folders; for a ``gt-*.mat``
+            cache, the names of its frames in order (text list or COCO json).
         skip (int): Frame sampling of ``.vbb`` input (30 = standard test).
+        annotations (str): ``'original'`` (``dbEval``'s labels, :data:`CALTECH_LABELS`) or
+            ``'new'`` (the new-annotation ``dbEval``: :data:`CALTECH_NEW_LABELS`, toolbox
+            visibility) for ``.vbb`` / bbGt input.
 
     Returns:
         list[dict]: Image records.
     """
+    if annotations not in ('original', 'new'):
+        raise ValueError(f'annotations={annotations!r}, expected original or new')
+    lbls, ilbls = CALTECH_NEW_LABELS if annotations == 'new' else CALTECH_LABELS
     path = Path(path)
     if path.suffix == '.json':
         return parse_caltech_json(path)
     if path.suffix == '.mat':
-        return parse_dbeval_gt_cache(path)
+        return parse_dbeval_gt_cache(
+            path, read_frame_list(image_set) if image_set is not None else None)
     if path.suffix == '.vbb':
-        return parse_vbb(path, skip=skip)
+        return parse_vbb(path, skip=skip, labels=lbls, ignore_labels=ilbls)
     if path.is_dir():
         vbbs = sorted(path.rglob('*.vbb'))
         if vbbs:
-            return [r for v in vbbs for r in parse_vbb(v, skip=skip)]
-        return parse_bbgt_dir(path, image_set)
+            return [r for v in vbbs
+                    for r in parse_vbb(v, skip=skip, labels=lbls, ignore_labels=ilbls)]
+        return parse_bbgt_dir(path, image_set, lbls, ilbls,
+                              'toolbox' if annotations == 'new' else 'caltech')
     raise parse_error(path, 'file', 'suffix', 'expected .json, .vbb or an annotation folder')
 
 
@@ -275,12 +365,14 @@ def load_caltech_results(path: PathLike, gt_images: Sequence[ImageRecord]) -> di
 
     root = Path(path)
     name_to_id = {_canonical(r['file_name']): r['img_id'] for r in gt_images}
-    keys, rows = [], []
+    keys, rows, unknown = [], [], []
 
     def add(name: str, arr: np.ndarray, file: Path) -> None:
         if name in name_to_id:
             keys.extend([name_to_id[name]] * len(arr))
             rows.append(arr)
+        else:
+            unknown.append(name)
 
     for file in sorted(root.rglob('*.txt')):
         rel = file.relative_to(root).with_suffix('').as_posix()
@@ -305,6 +397,14 @@ def load_caltech_results(path: PathLike, gt_images: Sequence[ImageRecord]) -> di
             for f in np.unique(arr[:, 0]).astype(int).tolist():
                 add(caltech_frame_name(m.group(1), m.group(2), f - 1), arr[arr[:, 0] == f, 1:],
                     file)
+    if unknown and not rows:
+        raise parse_error(path, 'folder', 'frames',
+                          f'none of the {len(unknown)} result frames (e.g. {unknown[:2]}) is a '
+                          f'ground-truth frame (e.g. {list(name_to_id)[:2]}); a dbEval '
+                          'gt-*.mat cache needs its frame list (--image-set)')
+    if unknown:
+        warnings.warn(f'{path}: {len(unknown)} result frames match no ground-truth frame and are '
+                      f'ignored, e.g. {unknown[:2]}', stacklevel=2)
     if not rows:
         return {}
     allr = np.concatenate(rows)

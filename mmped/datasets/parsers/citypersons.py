@@ -23,9 +23,11 @@ from typing import List, Optional
 from .common import (
     ImageRecord,
     PathLike,
+    add_image,
     check_box,
     gc_paused,
     load_coco_json,
+    load_mat,
     make_instance,
     parse_error,
     to_float,
@@ -81,7 +83,7 @@ def parse_citypersons_json(path: PathLike) -> List[ImageRecord]:
                    width=int(img.get('width', 0)), height=int(img.get('height', 0)),
                    instances=[])
         records.append(rec)
-        by_id[img['id']] = rec
+        add_image(by_id, rec, path, i)
     anns = data['annotations']
     boxes = _batch_boxes(path, anns, 'bbox')
     vis_boxes = _batch_boxes(path, anns, 'vis_bbox')
@@ -132,6 +134,18 @@ def _batch_values(path: PathLike, anns: List[dict], key: str, boxes: List[list],
     return out
 
 
+def _check_mat_boxes(path: PathLike, image: int, bbs) -> None:
+    """Full and visible boxes of one ``anno_*.mat`` cell: finite, width / height >= 0."""
+    import numpy as np
+
+    boxes = bbs[:, [1, 2, 3, 4, 6, 7, 8, 9]]
+    bad = ~np.isfinite(boxes).all(1) | (boxes[:, [2, 3, 6, 7]] < 0).any(1)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise parse_error(path, f'image {image} row {j}', 'bbs',
+                          f'box not finite or of negative size: {bbs[j].tolist()}')
+
+
 def parse_citypersons_mat(path: PathLike) -> List[ImageRecord]:
     """Parse the raw ``anno_{train,val}.mat`` files.
 
@@ -143,9 +157,8 @@ def parse_citypersons_mat(path: PathLike) -> List[ImageRecord]:
         order of the official ``val_gt.json``).
     """
     import numpy as np
-    from scipy.io import loadmat
 
-    mat = loadmat(str(path))
+    mat = load_mat(path)
     keys = [k for k in mat if not k.startswith('__')]
     if len(keys) != 1:
         raise parse_error(path, 'top level', 'anno_*_aligned', f'expected one variable: {keys}')
@@ -159,6 +172,7 @@ def parse_citypersons_mat(path: PathLike) -> List[ImageRecord]:
             bbs = np.asarray(cell['bbs'], dtype=np.float64).reshape(-1, 10)
         except (ValueError, IndexError, KeyError) as e:
             raise parse_error(path, f'image {i}', 'cityname/im_name/bbs', str(e)) from None
+        _check_mat_boxes(path, i, bbs)
         instances = []
         for j, row in enumerate(bbs):
             cls = int(row[0])

@@ -2,10 +2,10 @@
 """Write parser image records as a COCO-style pedestrian json (used by the converters)."""
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Iterable, List, Sequence
+
+from mmped.utils.fileio import write_bytes_atomic
 
 from .common import ImageRecord, PathLike
 
@@ -66,39 +66,31 @@ def check_not_input(out: PathLike, inputs: Iterable[PathLike]) -> None:
             raise ValueError(f'refusing to overwrite input {inp}')
 
 
-def write_json_atomic(path: PathLike, obj, inputs: Sequence[PathLike] = ()) -> Path:
+def write_json_atomic(path: PathLike, obj, inputs: Sequence[PathLike] = (),
+                      overwrite: bool = True) -> Path:
     """Write json to a temporary file in the same folder, then rename it into place.
+
+    NaN / infinite numbers are refused (they are not JSON). The file gets the permissions a
+    plain ``open()`` would give it.
 
     Args:
         path (str | Path): Destination.
         obj: JSON-serialisable object.
         inputs (Sequence[str | Path]): Inputs that must not be overwritten.
+        overwrite (bool): Replace an existing ``path``. Defaults to True.
 
     Returns:
         Path: The written path.
     """
     path = Path(path)
     check_not_input(path, inputs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.')
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise ValueError(f'{path} exists; refusing to overwrite it')
     try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(obj, f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
-
-
-def write_bytes_atomic(path: PathLike, data: bytes) -> None:
-    """Write bytes atomically (temporary file + rename)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.')
-    with os.fdopen(fd, 'wb') as f:
-        f.write(data)
-    os.replace(tmp, path)
+        data = json.dumps(obj, allow_nan=False).encode()
+    except ValueError as e:
+        raise ValueError(f'{path}: {e} (NaN or infinite value in the output)') from None
+    return write_bytes_atomic(path, data)
 
 
 __all__: List[str] = ['records_to_coco', 'write_json_atomic', 'write_bytes_atomic',

@@ -5,7 +5,7 @@ import gc
 import json
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 PathLike = Union[str, Path]
 
@@ -22,6 +22,7 @@ def make_instance(xywh: Sequence[float],
                   vis_xywh: Optional[Sequence[float]] = None,
                   occlusion: int = -1,
                   truncation: float = 0.0,
+                  xyxy: Optional[Sequence[float]] = None,
                   **extra: Any) -> Dict[str, Any]:
     """Build one instance dict in the mmped detection-benchmark layout.
 
@@ -34,6 +35,8 @@ def make_instance(xywh: Sequence[float],
         vis_xywh (Sequence[float], optional): Visible box ``[x, y, w, h]``.
         occlusion (int): Occlusion level (KAIST 0/1/2, KITTI 0..3), -1 when unknown.
         truncation (float): KITTI truncation, 0 elsewhere.
+        xyxy (Sequence[float], optional): The corners as the file writes them (KITTI): used
+            as ``bbox`` instead of ``x + w`` / ``y + h``, which can differ in the last bit.
         **extra: Further source-specific fields kept verbatim (e.g. ``track_id``).
 
     Returns:
@@ -46,7 +49,7 @@ def make_instance(xywh: Sequence[float],
         vx, vy, vw, vh = (float(v) for v in vis_xywh)
         vis_bbox = [vx, vy, vx + vw, vy + vh]
     inst = dict(
-        bbox=[x, y, x + w, y + h],
+        bbox=[x, y, x + w, y + h] if xyxy is None else [float(v) for v in xyxy],
         bbox_label=0,
         ignore_flag=int(bool(ignore)),
         category=category,
@@ -59,22 +62,32 @@ def make_instance(xywh: Sequence[float],
     return inst
 
 
-def bbgt_vis_ratio(occ: float, xywh: Sequence[float], vis_xywh: Sequence[float]) -> float:
-    """Visible fraction of a bbGt / vbb object, Caltech toolbox convention.
+def bbgt_vis_ratio(occ: float, xywh: Sequence[float], vis_xywh: Sequence[float],
+                   rule: str = 'caltech') -> float:
+    """Visible fraction of a bbGt / vbb object.
 
-    ``inf`` when the object has no occlusion box (``occ == 0`` or the visible box is all
-    zeros), otherwise area(visible) / area(full).
+    ``rule='caltech'`` (the ``bbGt`` shipped with the Caltech evaluation code 3.2.1, whose
+    ``Occ=none`` / scale setups select ``v == inf``): ``inf`` when the object has no occlusion
+    box (``occ == 0`` or the visible box is all zeros), otherwise area(visible) / area(full).
+    ``rule='toolbox'`` (the current pdollar toolbox ``bbGt``, used by the new-annotation
+    ``dbEval`` copies of Pedestron / CSP): 1 without occlusion box, 0 when the visible box
+    equals the full box, otherwise the area ratio.
 
     Args:
         occ (float): Occlusion flag of the record.
         xywh (Sequence[float]): Full box.
         vis_xywh (Sequence[float]): Visible box.
+        rule (str): ``'caltech'`` or ``'toolbox'``.
 
     Returns:
         float: The visible fraction.
     """
+    if rule not in ('caltech', 'toolbox'):
+        raise ValueError(f'unknown visibility rule {rule!r}')
     if not occ or all(v == 0 for v in vis_xywh):
-        return math.inf
+        return math.inf if rule == 'caltech' else 1.0
+    if rule == 'toolbox' and [float(v) for v in vis_xywh] == [float(v) for v in xywh]:
+        return 0.0
     area = float(xywh[2]) * float(xywh[3])
     if area <= 0:
         return 0.0
@@ -108,8 +121,51 @@ def load_json(path: PathLike):
     Returns:
         Any: The decoded document.
     """
-    with gc_paused(), open(path) as f:
-        return json.load(f)
+    with gc_paused(), open(path, 'rb') as f:
+        raw = f.read()
+    if not raw.strip():
+        raise parse_error(path, 'file', 'content', 'empty file, expected JSON')
+    try:
+        with gc_paused():
+            return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise parse_error(path, 'file', 'content', f'not valid JSON (truncated?): {e}') from None
+
+
+def load_mat(path: PathLike, **kwargs: Any) -> dict:
+    """``scipy.io.loadmat`` naming the file when it is not a readable MATLAB file.
+
+    Args:
+        path (str | Path): The ``.mat`` file.
+        **kwargs: Passed to ``loadmat``.
+
+    Returns:
+        dict: The variables.
+    """
+    from scipy.io import loadmat
+
+    try:
+        return loadmat(str(path), **kwargs)
+    except FileNotFoundError:
+        raise
+    except Exception as e:  # scipy raises ValueError, MatReadError, TypeError, OSError, ...
+        raise parse_error(path, 'file', 'content',
+                          f'not a readable MATLAB file ({type(e).__name__}: {e})') from None
+
+
+def add_image(by_id: Dict[Any, ImageRecord], rec: ImageRecord, path: PathLike,
+              index: int) -> None:
+    """Register ``rec`` under its ``img_id``; a second image with the same id is an error.
+
+    Args:
+        by_id (dict): ``img_id -> record`` so far.
+        rec (dict): The record.
+        path (str | Path): Annotation file (for the message).
+        index (int): Position of the image in the file.
+    """
+    if rec['img_id'] in by_id:
+        raise parse_error(path, f'image {index}', 'id', f'duplicate image id {rec["img_id"]!r}')
+    by_id[rec['img_id']] = rec
 
 
 def load_coco_json(path: PathLike) -> dict:
@@ -199,3 +255,52 @@ def check_box(path: PathLike, record: Any, field: str, box: Any) -> List[float]:
     if vals[2] < 0 or vals[3] < 0:
         raise parse_error(path, record, field, f'negative width/height in {box!r}')
     return vals
+
+
+def coco_records(path: PathLike, data: dict, name_key: str = 'file_name',
+                 default_size: Sequence[int] = (640, 480)
+                 ) -> Tuple[List[ImageRecord], Dict[Any, ImageRecord]]:
+    """Image records (no instances yet) of a decoded COCO-style document.
+
+    Args:
+        path (str | Path): The json file (for error messages).
+        data (dict): The document (:func:`load_coco_json`).
+        name_key (str): Image field holding the frame name (``file_name``; MLPD KAIST:
+            ``im_name``, falling back to ``file_name``).
+        default_size (Sequence[int]): ``(width, height)`` when an image has none.
+
+    Returns:
+        tuple[list[dict], dict]: Records in file order (``img_id``, ``file_name``, ``width``,
+        ``height``, empty ``instances``) and the same records by image id.
+    """
+    records, by_id = [], {}
+    for i, img in enumerate(data['images']):
+        name = img.get(name_key, img.get('file_name'))
+        if name is None or 'id' not in img:
+            raise parse_error(path, f'image {i}', f'id/{name_key}', 'missing')
+        rec = dict(img_id=img['id'], file_name=name,
+                   width=int(img.get('width', default_size[0])),
+                   height=int(img.get('height', default_size[1])), instances=[])
+        records.append(rec)
+        add_image(by_id, rec, path, i)
+    return records, by_id
+
+
+def iter_coco_annotations(path: PathLike, data: dict, by_id: Dict[Any, ImageRecord]
+                          ) -> Iterator[Tuple[int, dict, ImageRecord, List[float]]]:
+    """Annotations of a COCO-style document with their image record and checked box.
+
+    Args:
+        path (str | Path): The json file (for error messages).
+        data (dict): The document.
+        by_id (dict): Image records by id (:func:`coco_records`).
+
+    Yields:
+        tuple: ``(index, annotation, record, [x, y, w, h])``.
+    """
+    for i, ann in enumerate(data['annotations']):
+        rec = by_id.get(ann.get('image_id'))
+        if rec is None:
+            raise parse_error(path, f'annotation {i}', 'image_id',
+                              f'unknown image {ann.get("image_id")!r}')
+        yield i, ann, rec, check_box(path, f'annotation {i}', 'bbox', ann.get('bbox'))

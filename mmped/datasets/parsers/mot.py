@@ -9,13 +9,15 @@ from .common import ImageRecord, PathLike, make_instance, parse_error, read_line
 
 #: MOT17 classes: 1 pedestrian; 2 person on vehicle, 7 static person, 8 distractor and
 #: 12 reflection are "ambiguous" (ignored: detections on them are neither TP nor FP);
-#: vehicles / occluders (3-6, 9-11) are not people and are dropped.
+#: vehicles / occluders (3-6, 9-11) and crowds (13) are not people: dropped for training, kept
+#: (``keep_all_classes=True``) for the devkit's cleaning step, which matches detections to
+#: every ground-truth row of a frame.
 MOT_PEDESTRIAN = 1
 MOT_IGNORE_CLASSES = (2, 7, 8, 12)
 
 
 def parse_mot_gt(path: PathLike, seq_name: Optional[str] = None,
-                 img_dir: str = 'img1') -> List[ImageRecord]:
+                 img_dir: str = 'img1', keep_all_classes: bool = False) -> List[ImageRecord]:
     """Parse one sequence's ``gt/gt.txt``.
 
     Rows: ``frame, id, x, y, w, h, flag, class, visibility`` (MOT17); MOT15 rows have
@@ -26,11 +28,15 @@ def parse_mot_gt(path: PathLike, seq_name: Optional[str] = None,
         seq_name (str, optional): Sequence name; default: the folder holding ``gt/`` (or
             the file's folder when it is not in ``gt/``).
         img_dir (str): Image folder inside the sequence.
+        keep_all_classes (bool): Keep the rows of every class (vehicles, occluders, ...) as
+            ignored instances, as the devkit's ``preprocessResult.m`` needs them. Defaults to
+            False (pedestrians and ambiguous people only).
 
     Returns:
         list[dict]: One record per frame present in the file (sorted), ``img_id`` =
-        ``<seq>/<frame:06d>``; rows with ``flag = 0`` or an ignore class get
-        ``ignore_flag=1``; ``vis_ratio`` = visibility (``inf`` when -1); ``track_id`` kept.
+        ``<seq>/<frame:06d>``; rows with ``flag = 0`` or a class other than pedestrian get
+        ``ignore_flag=1``; ``vis_ratio`` = visibility (``inf`` when -1); ``track_id``,
+        ``mot_class`` and ``mot_flag`` kept.
     """
     path = Path(path)
     seq_dir = path.parent.parent if path.parent.name == 'gt' else path.parent
@@ -52,11 +58,13 @@ def parse_mot_gt(path: PathLike, seq_name: Optional[str] = None,
     for r in arr.tolist():
         frame, tid, x, y, w, h, flag, cls, vis = r
         cls = int(cls)
-        if cls not in (-1, MOT_PEDESTRIAN) and cls not in MOT_IGNORE_CLASSES:
+        person = cls in (-1, MOT_PEDESTRIAN) or cls in MOT_IGNORE_CLASSES
+        if not person and not keep_all_classes:
             continue
-        ignore = flag == 0 or cls in MOT_IGNORE_CLASSES
+        ignore = flag == 0 or cls not in (-1, MOT_PEDESTRIAN)
         inst = make_instance([x, y, w, h], ignore, 'pedestrian' if not ignore else f'class{cls}',
-                             vis_ratio=vis if vis >= 0 else np.inf, track_id=int(tid))
+                             vis_ratio=vis if vis >= 0 else np.inf, track_id=int(tid),
+                             mot_class=cls, mot_flag=int(flag))
         by_frame.setdefault(int(frame), []).append(inst)
     frames = sorted(set(int(f) for f in arr[:, 0].tolist()))
     ini = seq_dir / 'seqinfo.ini'
@@ -68,19 +76,20 @@ def parse_mot_gt(path: PathLike, seq_name: Optional[str] = None,
                  height=0, instances=by_frame.get(f, [])) for f in frames]
 
 
-def parse_mot(path: PathLike) -> List[ImageRecord]:
+def parse_mot(path: PathLike, keep_all_classes: bool = False) -> List[ImageRecord]:
     """Parse a MOT split folder (``<seq>/gt/gt.txt`` for every sequence) or one ``gt.txt``.
 
     Args:
         path (str | Path): ``MOT17Det/train`` or a ``gt.txt`` file.
+        keep_all_classes (bool): See :func:`parse_mot_gt`.
 
     Returns:
         list[dict]: Image records of all sequences (sorted by sequence, frame).
     """
     path = Path(path)
     if path.is_file():
-        return parse_mot_gt(path)
+        return parse_mot_gt(path, keep_all_classes=keep_all_classes)
     files = sorted(path.glob('*/gt/gt.txt'))
     if not files:
         raise parse_error(path, 'folder', '<seq>/gt/gt.txt', 'no sequence found')
-    return [r for f in files for r in parse_mot_gt(f)]
+    return [r for f in files for r in parse_mot_gt(f, keep_all_classes=keep_all_classes)]

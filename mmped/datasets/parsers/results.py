@@ -25,34 +25,52 @@ def load_coco_results(path: PathLike, category_ids: Optional[Sequence[int]] = No
         data = data.get('annotations', data.get('results'))
     if not isinstance(data, list):
         raise parse_error(path, 'top level', 'results', 'expected a list of detections')
+    _check_detection_types(path, data)
+    pos = np.arange(len(data))  # file position of every kept record (for messages)
     if category_ids is not None:
         keep = set(category_ids)
-        data = [d for d in data if d.get('category_id', 1) in keep]
-    try:
-        keys = [d['image_id'] for d in data]
-        rows = np.array([(*d['bbox'], d['score']) for d in data], dtype=np.float64)
-        rows = rows.reshape(len(data), 5)
-        boxes, scores = rows[:, :4], rows[:, 4]
-    except (KeyError, TypeError, ValueError):
-        for i, d in enumerate(data):
-            for field in ('image_id', 'bbox', 'score'):
-                if not isinstance(d, dict) or field not in d:
-                    raise parse_error(path, f'detection {i}', field, 'missing') from None
-            bbox = d['bbox']
-            if not isinstance(bbox, (list, tuple)) or len(bbox) != 4:
-                raise parse_error(path, f'detection {i}', 'bbox',
-                                  f'expected [x, y, w, h], got {bbox!r}') from None
-            try:
-                float(d['score'])
-                [float(v) for v in bbox]
-            except (TypeError, ValueError):
-                raise parse_error(path, f'detection {i}', 'bbox/score',
-                                  'not a number') from None
-        raise
-    if not np.isfinite(boxes).all() or not np.isfinite(scores).all():
-        bad = int(np.flatnonzero(~(np.isfinite(boxes).all(1) & np.isfinite(scores)))[0])
-        raise parse_error(path, f'detection {bad}', 'bbox/score', 'not finite')
+        pos = np.array([i for i, d in enumerate(data) if d.get('category_id', 1) in keep],
+                       dtype=np.int64)
+        data = [data[i] for i in pos]
+    keys = [d['image_id'] for d in data]
+    rows = np.array([(*d['bbox'], d['score']) for d in data], dtype=np.float64)
+    rows = rows.reshape(len(data), 5)
+    boxes, scores = rows[:, :4], rows[:, 4]
+    finite = np.isfinite(boxes).all(1) & np.isfinite(scores)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        raise parse_error(path, f'detection {int(pos[bad])}', 'bbox/score',
+                          f'not finite: {data[bad]["bbox"]!r}, {data[bad]["score"]!r}')
+    negative = (boxes[:, 2:] < 0).any(1)
+    if negative.any():
+        bad = int(np.flatnonzero(negative)[0])
+        raise parse_error(path, f'detection {int(pos[bad])}', 'bbox',
+                          f'negative width/height in {data[bad]["bbox"]!r}')
     return group_detections(keys, boxes, scores)
+
+
+def _is_number(value: object) -> bool:
+    """A JSON number (bool, a subclass of int, and numeric strings are not)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_detection_types(path: PathLike, data: Sequence[dict]) -> None:
+    """Reject records without ``image_id`` / ``bbox`` / ``score``, boxes that are not four
+    numbers and scores that are strings or booleans (numpy would silently convert them)."""
+    for i, d in enumerate(data):
+        if not isinstance(d, dict):
+            raise parse_error(path, f'detection {i}', 'record', f'expected a dict, got {d!r}')
+        for field in ('image_id', 'bbox', 'score'):
+            if field not in d:
+                raise parse_error(path, f'detection {i}', field, 'missing')
+        bbox = d['bbox']
+        if not isinstance(bbox, (list, tuple)) or len(bbox) != 4 or \
+                not all(_is_number(v) for v in bbox):
+            raise parse_error(path, f'detection {i}', 'bbox',
+                              f'expected [x, y, w, h] numbers, got {bbox!r}')
+        if not _is_number(d['score']):
+            raise parse_error(path, f'detection {i}', 'score',
+                              f'expected a number, got {d["score"]!r}')
 
 
 def group_detections(keys: Sequence, xywh: np.ndarray,

@@ -159,6 +159,23 @@ CALTECH_PROTOCOL = MRProtocol(
     ),
     max_dets=None)
 
+# the new-annotation dbEval copies (Pedestron / CSP, Zhang et al. 2016 annotations): the
+# current toolbox's bbGt, whose ranges are closed [lo, hi]; detections are not resized (the
+# resize line is commented out in their loadDt); labels / visibility rule of the GT come from
+# the parser (``parse_caltech(..., annotations='new')``)
+_CALTECH_NEW = dict(height_right_open=False, boundary=(5, 5, 635, 475), det_height_expand=1.25,
+                    aspect_ratio=0.41, resize_dets=False)
+CALTECH_NEW_PROTOCOL = MRProtocol(
+    name='caltech_new',
+    setups=(
+        MRSetup('Reasonable', (50, INF), vis_range=(0.65, INF), **_CALTECH_NEW),
+        MRSetup('All', (20, INF), vis_range=(0.2, INF), **_CALTECH_NEW),
+        MRSetup('Small', (50, 75), vis_range=(0.65, INF), **_CALTECH_NEW),
+        MRSetup('Heavy', (50, INF), vis_range=(0.2, 0.65), **_CALTECH_NEW),
+        MRSetup('Partial', (50, INF), vis_range=(0.65, 1.0), **_CALTECH_NEW),
+    ),
+    max_dets=None)
+
 _INRIA = dict(height_right_open=True, boundary=None, det_height_expand=1.25, aspect_ratio=0.41)
 INRIA_PROTOCOL = MRProtocol(
     name='inria',
@@ -192,7 +209,8 @@ KAIST_PROTOCOL = MRProtocol(
 
 MR_PROTOCOLS: Dict[str, MRProtocol] = {
     p.name: p
-    for p in (CITYPERSONS_PROTOCOL, CALTECH_PROTOCOL, KAIST_PROTOCOL, INRIA_PROTOCOL)
+    for p in (CITYPERSONS_PROTOCOL, CALTECH_PROTOCOL, CALTECH_NEW_PROTOCOL, KAIST_PROTOCOL,
+              INRIA_PROTOCOL)
 }
 
 

@@ -15,13 +15,19 @@ The devkit evaluates detections with P. Dollar's toolbox after a cleaning step:
    sort: for each of the 11 recall points the precision at the *first* detection whose recall
    reaches it (0 when never reached; no monotone envelope), AP = their mean.
 
-Vehicles / occluders are not kept by the parser, so they do not take part in the cleaning
-assignment (a detection can only be "protected" from removal by them when it overlaps a
-vehicle and an ambiguous person at IoU >= 0.5 at once).
+Vehicles, occluders and crowds (``parse_mot(..., keep_all_classes=True)``, which the metric
+uses) take part in the cleaning assignment without removing the detection they take: a
+detection assigned to a car stays (a false positive), and a car can win a detection that an
+ambiguous person also overlaps. Records without ``mot_class`` treat every non-evaluated GT as
+ambiguous.
 """
-from typing import Dict, Mapping, Sequence
+from typing import Dict, Mapping, Optional, Sequence
 
 import numpy as np
+
+#: MOT17 classes of people (pedestrian, MOT15's -1, and the ambiguous 2 / 7 / 8 / 12)
+MOT_AMBIGUOUS = (2, 7, 8, 12)
+MOT_PEOPLE = (-1, 1) + MOT_AMBIGUOUS
 
 #: recall points of the devkit (``ref = 0:.1:1``; the official Python kit uses linspace)
 MOT_RECALL_POINTS = np.linspace(0, 1, 11)
@@ -74,17 +80,22 @@ def devkit_average_precision(recall: np.ndarray, precision: np.ndarray,
     return float(np.mean(prec[np.minimum(idx, len(precision))]))
 
 
-def _cleaning_removed(iou: np.ndarray, keep_gt: np.ndarray, td: float = 0.5) -> np.ndarray:
+def _cleaning_removed(iou: np.ndarray, keep_gt: np.ndarray, td: float = 0.5,
+                      removing: Optional[np.ndarray] = None) -> np.ndarray:
     """Detections removed by the devkit's cleaning step, shape (D,) bool.
 
     Args:
         iou (np.ndarray): IoU of detections with all GT rows, shape (D, G).
         keep_gt (np.ndarray): GT rows that are evaluated pedestrians, shape (G,).
         td (float): ``1 - IoU > td`` pairs are forbidden.
+        removing (np.ndarray, optional): GT rows whose assigned detection is removed
+            (ambiguous people, low-visibility pedestrians), shape (G,); default
+            ``~keep_gt``. Other non-evaluated rows (vehicles) take part in the assignment only.
     """
+    removing = ~keep_gt if removing is None else removing
     removed = np.zeros(iou.shape[0], bool)
     allowed = (1.0 - iou) <= td
-    if not (allowed & ~keep_gt[None, :]).any():
+    if not (allowed & removing[None, :]).any():
         return removed  # no ambiguous GT can take a detection
     from scipy.optimize import linear_sum_assignment
 
@@ -93,7 +104,7 @@ def _cleaning_removed(iou: np.ndarray, keep_gt: np.ndarray, td: float = 0.5) -> 
     rows, cols = linear_sum_assignment(cost)
     ok = allowed[rows, cols]
     rows, cols = rows[ok], cols[ok]
-    removed[rows[~keep_gt[cols]]] = True
+    removed[rows[removing[cols]]] = True
     return removed
 
 
@@ -120,6 +131,9 @@ def eval_mot17det_ap(gt_images: Sequence[Mapping], det_images: Mapping,
         g = g.reshape(-1, 4)
         pos = np.asarray([not i['ignore_flag'] and i.get('vis_ratio', np.inf) >= min_vis
                           for i in insts], dtype=bool)
+        # a detection taken by a vehicle / occluder / crowd row is not removed
+        other = np.asarray([i.get('mot_class', MOT_AMBIGUOUS[0]) not in MOT_PEOPLE
+                            for i in insts], dtype=bool)
         num_gt += int(pos.sum())
         if rec['img_id'] not in det_images:
             continue
@@ -127,7 +141,7 @@ def eval_mot17det_ap(gt_images: Sequence[Mapping], det_images: Mapping,
         b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
         s = np.asarray(s, dtype=np.float64).reshape(-1)
         iou = _iou_xywh(b, g)
-        kept = ~_cleaning_removed(iou, pos, td=iou_thr)
+        kept = ~_cleaning_removed(iou, pos, td=iou_thr, removing=~pos & ~other)
         b, s, iou = b[kept], s[kept], iou[kept][:, pos]
         order = np.argsort(-s, kind='stable')
         s, iou = s[order], iou[order]

@@ -12,11 +12,22 @@ Protocol (the official CUHK-SYSU / PRW evaluation code of OIM, used by every lat
   ``AP = average_precision(y_true, y_score) * found / num_target_images``: a target the detector
   missed lowers the AP (recall scaling). Top-k is 1 when a positive lies in the first k.
 * mAP and top-k are means over queries.
+* CUHK-SYSU TestG galleries list a few images twice (sometimes with two different target boxes).
+  ``duplicate_gallery`` chooses how such an image counts: ``'seqnet'`` (default, SeqNet's
+  ``eval_func.py``) ranks the image's detections once, labelled with the box of its first entry,
+  while every entry with a box counts in the recall denominator; ``'oim'`` (the original OIM
+  ``psdb.py``) ranks the detections once per entry, each copy labelled with its own entry's box;
+  ``'unique'`` (mmped before 0.2) ranks the image once with its first listed box and counts the
+  image once in the denominator.
+* Detection recall / AP (:func:`eval_detection`) follows SeqNet's ``eval_detection``: a detection
+  is a true positive when it and a ground-truth box are each other's highest-IoU partner in the
+  image and their IoU reaches 0.5 (``matching='mutual_best'``, scores play no part); SeqNet's
+  test engine computes it on detections scoring ``>= 0.01`` and the search on ``>= 0.5``.
 
 Inputs are plain dicts of numpy arrays so the same code serves the mmengine metric, offline
 result files and hand-worked tests.
 """
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -53,6 +64,25 @@ def average_precision(y_true: np.ndarray, y_score: np.ndarray) -> float:
     precision = tps / (tps + fps)
     recall = tps / tps[-1]
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def score_at_least(scores: np.ndarray, thresh: float) -> np.ndarray:
+    """``scores >= thresh`` compared in the scores' own float precision.
+
+    The reference filters the model's float32 scores against a Python float, which numpy
+    compares in float32: a float32 score equal to ``float32(thresh)`` is kept.
+
+    Args:
+        scores (np.ndarray): Shape (N, ).
+        thresh (float): The threshold.
+
+    Returns:
+        np.ndarray: Shape (N, ), bool.
+    """
+    scores = np.asarray(scores).reshape(-1)
+    if np.issubdtype(scores.dtype, np.floating):
+        return scores >= scores.dtype.type(thresh)
+    return scores.astype(np.float64) >= thresh
 
 
 def relaxed_iou_threshold(widths: np.ndarray, heights: np.ndarray,
@@ -106,7 +136,7 @@ class _Gallery:
         gt_img, gt_pid, gt_box = [], [], []
         dim = None
         for i, g in enumerate(gallery):
-            keep = np.asarray(g['scores'], dtype=np.float64).reshape(-1) >= det_thresh
+            keep = score_at_least(g['scores'], det_thresh)
             b = np.asarray(g['bboxes'], dtype=np.float64).reshape(-1, 4)[keep]
             f = np.asarray(g['feats'], dtype=np.float32)
             f = f.reshape(f.shape[0], -1)[keep] if f.size else f.reshape(0, dim or 0)
@@ -141,12 +171,86 @@ class _Gallery:
         return starts + np.arange(total)
 
 
+_DUPLICATE_MODES = ('seqnet', 'oim', 'unique')
+
+
+def _first_occurrences(values: np.ndarray) -> np.ndarray:
+    """Positions of the first occurrence of every distinct value, in input order."""
+    _, first = np.unique(values, return_index=True)
+    return np.sort(first)
+
+
+def _query_entries(gal: _Gallery, query: dict, qi: int, cross_camera: bool,
+                   duplicate_gallery: str) -> Tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The scored gallery entries of one query and their targets.
+
+    Args:
+        gal (_Gallery): The flattened gallery.
+        query (dict): One query (see :func:`eval_person_search`).
+        qi (int): Its index (for error messages).
+        cross_camera (bool): Only images of other cameras (galleries without a protocol).
+        duplicate_gallery (str): ``'seqnet'``, ``'oim'`` or ``'unique'``.
+
+    Returns:
+        tuple: ``images`` (E, ) gallery image index of every scored entry, ``t_entries`` (T, )
+        positions in ``images`` of the entries holding a target, ``t_boxes`` (T, 4) their
+        target boxes and ``num_targets``, the recall denominator.
+    """
+    protocol = query.get('gallery')
+    if protocol is not None:
+        try:
+            entries = np.array([gal.index[name] for name in protocol], dtype=np.int64)
+        except KeyError as err:
+            raise KeyError(f'query {qi} ({query["img_id"]}): gallery image {err} has no '
+                           'result') from None
+        boxes = query.get('gallery_bboxes')
+        if boxes is not None:
+            if len(boxes) != len(entries):
+                raise ValueError(f'query {qi} ({query["img_id"]}): {len(boxes)} gallery_bboxes '
+                                 f'for {len(entries)} gallery images')
+            has_box = np.array([b is not None for b in boxes], dtype=bool)
+            box_arr = np.zeros((len(boxes), 4))
+            if has_box.any():
+                box_arr[has_box] = np.array([b for b in boxes if b is not None],
+                                            dtype=np.float64).reshape(-1, 4)
+            if duplicate_gallery == 'oim':
+                sel = np.arange(entries.size)
+            else:
+                sel = _first_occurrences(entries)
+            images = entries[sel]
+            if duplicate_gallery == 'unique':
+                # the first listed box of every image, the image counted once
+                boxed = np.nonzero(has_box)[0]
+                boxed = boxed[_first_occurrences(entries[boxed])]
+                pos = np.full(gal.counts.size, -1, dtype=np.int64)
+                pos[images] = np.arange(images.size)
+                return images, pos[entries[boxed]], box_arr[boxed], int(boxed.size)
+            t_entries = np.nonzero(has_box[sel])[0]
+            return images, t_entries, box_arr[sel[t_entries]], int(has_box.sum())
+        images = entries[_first_occurrences(entries)]
+    else:
+        mask = np.ones(gal.counts.size, dtype=bool)
+        q_img = gal.index.get(query['img_id'], -1)
+        if q_img >= 0:
+            mask[q_img] = False
+        if cross_camera:
+            mask &= gal.cams != query.get('cam_id', -1)
+        images = np.nonzero(mask)[0]
+    # targets from the ground truth: the first box of the person in every searched image
+    pos = np.full(gal.counts.size, -1, dtype=np.int64)
+    pos[images] = np.arange(images.size)
+    t_sel = np.nonzero((gal.gt_pid == query['person_id']) & (pos[gal.gt_img] >= 0))[0]
+    t_imgs, first = np.unique(gal.gt_img[t_sel], return_index=True)
+    return images, pos[t_imgs], gal.gt_box[t_sel[first]], int(t_imgs.size)
+
+
 def eval_person_search(gallery: Sequence[dict],
                        queries: Sequence[dict],
                        det_thresh: float = 0.5,
                        topk: Sequence[int] = (1, 5, 10),
                        cross_camera: bool = False,
-                       iou_base: float = 0.5) -> Dict[str, object]:
+                       iou_base: float = 0.5,
+                       duplicate_gallery: str = 'seqnet') -> Dict[str, object]:
     """Search every query in its gallery and compute mAP and top-k.
 
     Args:
@@ -167,13 +271,18 @@ def eval_person_search(gallery: Sequence[dict],
         cross_camera (bool): Only search images of other cameras (PRW variant; needs
             ``cam_id``). Defaults to False.
         iou_base (float): Upper bound of the relaxed IoU threshold. Defaults to 0.5.
+        duplicate_gallery (str): How an image listed more than once in a protocol gallery with
+            target boxes counts: ``'seqnet'`` (default), ``'oim'`` or ``'unique'`` (see the
+            module docstring). Galleries without target boxes always count each image once.
 
     Returns:
         dict: ``mAP``, ``top{k}`` (fractions in [0, 1]), ``ap`` (Q, ), ``topk_hits`` (Q, len(topk)),
         ``recall`` (Q, ) = found / number of gallery images containing the target.
     """
+    if duplicate_gallery not in _DUPLICATE_MODES:
+        raise ValueError(f'duplicate_gallery={duplicate_gallery!r}, expected one of '
+                         f'{_DUPLICATE_MODES}')
     gal = _Gallery(gallery, det_thresh)
-    num_images = len(gal.img_ids)
     topk = [int(k) for k in topk]
     aps = np.zeros(len(queries))
     hits = np.zeros((len(queries), len(topk)))
@@ -189,47 +298,18 @@ def eval_person_search(gallery: Sequence[dict],
                                 for q in queries[qi:qi + chunk]])
             block = q_feats @ gal.feats.T if num_dets else \
                 np.zeros((len(q_feats), 0), dtype=np.float32)
-        q_img = gal.index.get(query['img_id'], -1)
-        if query.get('gallery') is not None:
-            try:
-                images = np.array([gal.index[name] for name in query['gallery']],
-                                  dtype=np.int64)
-            except KeyError as err:
-                raise KeyError(f'query {qi} ({query["img_id"]}): gallery image {err} has no '
-                               'result') from None
-            images = np.unique(images)
-        else:
-            mask = np.ones(num_images, dtype=bool)
-            if q_img >= 0:
-                mask[q_img] = False
-            if cross_camera:
-                mask &= gal.cams != query.get('cam_id', -1)
-            images = np.nonzero(mask)[0]
-        pid = query['person_id']
-
-        # gallery images containing the target (one target box per image)
-        if query.get('gallery_bboxes') is not None:
-            pairs = [(gal.index[n], b) for n, b in zip(query['gallery'], query['gallery_bboxes'])
-                     if b is not None]
-            t_imgs, first = np.unique(np.array([p[0] for p in pairs], dtype=np.int64),
-                                      return_index=True)
-            t_boxes = np.array([pairs[i][1] for i in first], dtype=np.float64).reshape(-1, 4)
-        else:
-            in_gal = np.zeros(num_images, dtype=bool)
-            in_gal[images] = True
-            t_sel = np.nonzero((gal.gt_pid == pid) & in_gal[gal.gt_img])[0]
-            t_imgs, first = np.unique(gal.gt_img[t_sel], return_index=True)
-            t_boxes = gal.gt_box[t_sel[first]]
-        num_targets = t_imgs.size
-
+        images, t_entries, t_boxes, num_targets = _query_entries(
+            gal, query, qi, cross_camera, duplicate_gallery)
+        # detections of every scored gallery entry, in entry order (an image scored twice by
+        # the OIM rule contributes its detections twice)
         det = gal.det_indices(images)
         sims = block[qi % chunk][det].astype(np.float64)
         y_true = np.zeros(det.size)
-        if det.size and num_targets:
-            slot = np.full(num_images, -1, dtype=np.int64)
-            slot[t_imgs] = np.arange(num_targets)
-            d_img = np.repeat(images, gal.counts[images])
-            d_slot = slot[d_img]
+        if det.size and t_entries.size:
+            d_entry = np.repeat(np.arange(images.size), gal.counts[images])
+            slot = np.full(images.size, -1, dtype=np.int64)
+            slot[t_entries] = np.arange(t_entries.size)
+            d_slot = slot[d_entry]
             has = d_slot >= 0
             cand = np.zeros(det.size, dtype=bool)
             if has.any():
@@ -239,9 +319,9 @@ def eval_person_search(gallery: Sequence[dict],
                 cand[np.nonzero(has)[0][iou >= thr]] = True
             c_idx = np.nonzero(cand)[0]
             if c_idx.size:
-                # first match only: per image, the most similar candidate
-                order = np.lexsort((-sims[c_idx], d_img[c_idx]))
-                _, firsts = np.unique(d_img[c_idx][order], return_index=True)
+                # first match only: per entry, the most similar candidate
+                order = np.lexsort((-sims[c_idx], d_entry[c_idx]))
+                _, firsts = np.unique(d_entry[c_idx][order], return_index=True)
                 y_true[c_idx[order][firsts]] = 1.0
         found = y_true.sum()
         recalls[qi] = found / num_targets if num_targets else 0.0
@@ -256,60 +336,111 @@ def eval_person_search(gallery: Sequence[dict],
     return result
 
 
+_MATCHINGS = ('mutual_best', 'greedy')
+
+
+def _mutual_best_tp(ious: np.ndarray, iou_thr: float) -> np.ndarray:
+    """True positives of SeqNet's detection rule for one image.
+
+    Args:
+        ious (np.ndarray): Shape (G, D), IoU of every ground truth with every detection.
+        iou_thr (float): Minimum IoU.
+
+    Returns:
+        np.ndarray: Shape (G, D), bool: ``True`` where the pair reaches ``iou_thr`` and each is
+        the other's highest-IoU partner (first index on ties, as ``np.argmax``).
+    """
+    # the reference stores the IoUs as float32 before comparing them
+    ious = ious.astype(np.float32)
+    tf = ious >= np.float32(iou_thr)
+    best_gt = np.argmax(ious, axis=0)
+    best_det = np.argmax(ious, axis=1)
+    rows = np.arange(ious.shape[0])[:, None]
+    cols = np.arange(ious.shape[1])[None, :]
+    return tf & (rows == best_gt[None, :]) & (cols == best_det[:, None])
+
+
+def _greedy_tp(ious: np.ndarray, iou_thr: float) -> np.ndarray:
+    """One-to-one matching in descending score order (detections pre-sorted by score).
+
+    Args:
+        ious (np.ndarray): Shape (G, D), columns in descending score order.
+        iou_thr (float): Minimum IoU.
+
+    Returns:
+        np.ndarray: Shape (G, D), bool matches.
+    """
+    tp = np.zeros(ious.shape, dtype=bool)
+    taken = np.zeros(ious.shape[0], dtype=bool)
+    for d in range(ious.shape[1]):  # greedy matching is sequential by definition
+        cand = np.where(taken, -1.0, ious[:, d])
+        j = int(np.argmax(cand))
+        if cand[j] >= iou_thr:
+            taken[j] = True
+            tp[j, d] = True
+    return tp
+
+
 def eval_detection(gallery: Sequence[dict],
                    det_thresh: float = 0.5,
                    iou_thr: float = 0.5,
-                   labelled_only: bool = False) -> Dict[str, float]:
-    """Detection recall and AP of the gallery detections (one-to-one matching).
+                   labelled_only: bool = False,
+                   matching: str = 'mutual_best') -> Dict[str, float]:
+    """Detection recall and AP of the gallery detections.
 
-    Detections (score ``>= det_thresh``) are matched greedily in descending score order to the
-    unmatched ground truth of highest IoU ``>= iou_thr``; ``AP = average_precision * recall``
-    (missed people lower the AP, as in the person-search evaluation code).
+    Reference: SeqNet's ``eval_detection`` (the OIM code's rule). Detections scoring
+    ``>= det_thresh`` are compared with the image's ground truth; with
+    ``matching='mutual_best'`` (default) a pair is a hit when its IoU reaches ``iou_thr`` and
+    each box is the other's highest-IoU partner within the image, whatever the scores; a
+    detection is a true positive when it is part of a hit. ``matching='greedy'`` matches in
+    descending score order to the unmatched ground truth of highest IoU instead (the VOC
+    rule; not the reference). ``recall = hits / ground truths`` and
+    ``AP = average_precision * recall``.
 
     Args:
         gallery (Sequence[dict]): As in :func:`eval_person_search` (``feats`` unused).
-        det_thresh (float): Minimum detection score. Defaults to 0.5.
+        det_thresh (float): Minimum detection score. Defaults to 0.5 (SeqNet's test engine
+            passes 0.01).
         iou_thr (float): Match IoU. Defaults to 0.5.
-        labelled_only (bool): Count only people with an identity as ground truth (detections
-            matching an unlabelled person are then neither true nor false positives).
-            Defaults to False.
+        labelled_only (bool): The reference's ``labeled_only``: people without an identity are
+            removed from the ground truth before matching (detections on them become false
+            positives) and images without a labelled person are skipped entirely (their
+            detections count nowhere). Defaults to False.
+        matching (str): ``'mutual_best'`` or ``'greedy'``. Defaults to ``'mutual_best'``.
 
     Returns:
         dict: ``recall`` and ``ap``.
     """
+    if matching not in _MATCHINGS:
+        raise ValueError(f'matching={matching!r}, expected one of {_MATCHINGS}')
     y_true: List[np.ndarray] = []
     y_score: List[np.ndarray] = []
-    num_gt = 0
+    num_gt = num_tp = 0
     for g in gallery:
+        gts = np.asarray(g['gt_bboxes'], dtype=np.float64).reshape(-1, 4)
+        if labelled_only:
+            gts = gts[np.asarray(g['gt_person_ids']).reshape(-1) >= 0]
+            if not len(gts):
+                continue
+        keep = score_at_least(g['scores'], det_thresh)
         scores = np.asarray(g['scores'], dtype=np.float64).reshape(-1)
-        keep = scores >= det_thresh
         boxes = np.asarray(g['bboxes'], dtype=np.float64).reshape(-1, 4)[keep]
         scores = scores[keep]
-        gts = np.asarray(g['gt_bboxes'], dtype=np.float64).reshape(-1, 4)
-        pids = np.asarray(g['gt_person_ids']).reshape(-1)
-        counted = pids >= 0 if labelled_only else np.ones(len(gts), dtype=bool)
-        num_gt += int(counted.sum())
-        order = np.argsort(-scores, kind='stable')
-        boxes, scores = boxes[order], scores[order]
-        labels = np.zeros(len(boxes))
-        valid = np.ones(len(boxes), dtype=bool)
+        num_gt += len(gts)
+        if matching == 'greedy':
+            order = np.argsort(-scores, kind='stable')
+            boxes, scores = boxes[order], scores[order]
         if len(gts) and len(boxes):
-            ious = _iou_matrix(boxes, gts)
-            taken = np.zeros(len(gts), dtype=bool)
-            for d in range(len(boxes)):  # greedy matching is sequential by definition
-                cand = np.where(taken, -1.0, ious[d])
-                j = int(np.argmax(cand))
-                if cand[j] >= iou_thr:
-                    taken[j] = True
-                    if counted[j]:
-                        labels[d] = 1.0
-                    else:
-                        valid[d] = False
-        y_true.append(labels[valid])
-        y_score.append(scores[valid])
+            ious = _iou_matrix(gts, boxes)
+            tp = _mutual_best_tp(ious, iou_thr) if matching == 'mutual_best' else \
+                _greedy_tp(ious, iou_thr)
+        else:
+            tp = np.zeros((len(gts), len(boxes)), dtype=bool)
+        num_tp += int(tp.sum())
+        y_true.append(tp.any(axis=0).astype(np.float64))
+        y_score.append(scores)
     y_true_all = np.concatenate(y_true) if y_true else np.zeros(0)
     y_score_all = np.concatenate(y_score) if y_score else np.zeros(0)
-    recall = float(y_true_all.sum() / num_gt) if num_gt else 0.0
+    recall = float(num_tp / num_gt) if num_gt else 0.0
     ap = average_precision(y_true_all, y_score_all) * recall if y_true_all.size else 0.0
     return dict(recall=recall, ap=float(ap))
-

@@ -21,6 +21,10 @@ class KITTIPedestrianMetric(BaseMetric):
         image_set (str, optional): Split file of ids (e.g. ``ImageSets/val.txt``).
         pred_label (int): Pedestrian label in ``pred_instances.labels``.
         difficulties (Sequence[str]): Subset of ``easy``, ``moderate``, ``hard``.
+        submission_dir (str, optional): Also write the detections as KITTI result files
+            (``<id>.txt``, ``label_2`` rows with a score, 2 decimals) into this folder, which
+            must be absent or empty; ``tools/analysis/eval_mr.py --protocol kitti`` evaluates
+            such a folder offline.
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): Key prefix; default ``'kitti'``.
 
@@ -34,6 +38,7 @@ class KITTIPedestrianMetric(BaseMetric):
                  image_set: Optional[str] = None,
                  pred_label: int = 0,
                  difficulties: Sequence[str] = ('easy', 'moderate', 'hard'),
+                 submission_dir: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -41,6 +46,7 @@ class KITTIPedestrianMetric(BaseMetric):
         self.image_set = image_set
         self.pred_label = pred_label
         self.difficulties = tuple(difficulties)
+        self.submission_dir = submission_dir
 
     def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
         """Collect pedestrian detections (xyxy, original image pixels) per image."""
@@ -57,6 +63,9 @@ class KITTIPedestrianMetric(BaseMetric):
         load = (lambda: parse_kitti(self.ann_file, image_set=self.image_set)) \
             if self.ann_file is not None else None
         gt, dets = gt_and_detections(results, load)
+        if self.submission_dir is not None:
+            from mmped.datasets.parsers import write_kitti_results
+            write_kitti_results(self.submission_dir, dets, [r['img_id'] for r in results])
         out = eval_kitti_pedestrian_ap(gt, dets, self.difficulties)
         MMLogger.get_current_instance().info(
             'KITTI pedestrian AP: ' + ', '.join(f'{k}={v:.2f}' for k, v in out.items()))

@@ -1,5 +1,6 @@
 # Copyright (c) mmped contributors. All rights reserved.
 """mmengine metric wrapper of the log-average miss rate protocols."""
+import os
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -117,8 +118,8 @@ class MissRateMetric(BaseMetric):
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         from mmped.datasets.parsers.auto import dbeval_cache_setup
-        cache_setup = dbeval_cache_setup(ann_file) if ann_file and protocol == 'caltech' \
-            else None
+        cache_setup = dbeval_cache_setup(ann_file) \
+            if ann_file and protocol in ('caltech', 'caltech_new') else None
         if cache_setup is not None:  # dbEval gt-<setup>.mat: that setup, flags as they are
             setups = [cache_setup]
         self.protocol = get_mr_protocol(protocol, setups=setups, resize_dets=resize_dets,
@@ -134,6 +135,12 @@ class MissRateMetric(BaseMetric):
         if format_only and outfile_prefix is None:
             raise ValueError('format_only=True needs outfile_prefix')
         self._gt_cache: Optional[List[dict]] = None
+        if ann_file is not None:
+            # checked when built, not after the whole test loop
+            if not os.path.exists(ann_file):
+                raise FileNotFoundError(f'MissRateMetric: ann_file {ann_file} does not exist')
+            if not format_only:
+                self._ground_truth()
 
     def _ground_truth(self) -> List[dict]:
         if self._gt_cache is None:

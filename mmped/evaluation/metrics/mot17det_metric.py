@@ -51,7 +51,9 @@ class MOT17DetMetric(BaseMetric):
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """AP / recall / precision in percent."""
         from mmped.datasets.parsers import parse_mot
-        load = (lambda: parse_mot(self.ann_file)) if self.ann_file is not None else None
+        # every class of gt.txt: the devkit's cleaning step matches detections to all rows
+        load = (lambda: parse_mot(self.ann_file, keep_all_classes=True)) \
+            if self.ann_file is not None else None
         gt, dets = gt_and_detections(results, load)
         out = eval_mot17det_ap(gt, dets, self.iou_thr)
         MMLogger.get_current_instance().info(

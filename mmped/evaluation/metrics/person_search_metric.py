@@ -7,7 +7,11 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from mmped.evaluation.functional.person_search import eval_detection, eval_person_search
+from mmped.evaluation.functional.person_search import (
+    eval_detection,
+    eval_person_search,
+    score_at_least,
+)
 from mmped.registry import METRICS
 
 
@@ -15,6 +19,15 @@ def _np(value: Any) -> np.ndarray:
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().numpy()
     return np.asarray(value)
+
+
+def _searched(gallery: List[dict], det_thresh: float) -> List[dict]:
+    """Gallery records restricted to the detections that carry features (score >= thresh)."""
+    out = []
+    for g in gallery:
+        keep = score_at_least(g['scores'], det_thresh)
+        out.append(dict(g, bboxes=g['bboxes'][keep], scores=g['scores'][keep]))
+    return out
 
 
 @METRICS.register_module()
@@ -28,12 +41,26 @@ class PersonSearchMetric(BaseMetric):
     ``gt_instances`` (``bboxes`` in original-image pixels, as with mmdet's test pipelines, which
     load annotations after ``Resize``, and ``person_ids``).
 
+    The two thresholds follow SeqNet's test engine: detection recall / AP on gallery detections
+    scoring ``>= det_eval_thresh`` (0.01), the search on those scoring ``>= det_thresh`` (0.5);
+    both are reported (``det_recall`` / ``det_ap`` and ``mAP`` / ``top{k}``). Only what the
+    protocol can use is kept per image: boxes and scores of detections above the lower
+    threshold, re-ID features only of those above ``det_thresh`` (float32).
+
     Args:
-        det_thresh (float): Minimum detection score of gallery detections. Defaults to 0.5.
+        det_thresh (float): Minimum score of the gallery detections searched. Defaults to 0.5.
         topk (Sequence[int]): CMC ranks. Defaults to (1, 5, 10).
         cross_camera (bool): PRW variant searching only other cameras. Defaults to False.
         det_iou_thr (float): IoU of the detection recall / AP. Defaults to 0.5.
-        det_labelled_only (bool): Detection metrics on labelled people only. Defaults to False.
+        det_labelled_only (bool): Detection metrics on labelled people only, with the
+            reference's semantics (see :func:`eval_detection`). Defaults to False.
+        det_eval_thresh (float): Minimum score of the detections of the detection recall / AP.
+            Defaults to 0.01.
+        det_matching (str): ``'mutual_best'`` (reference) or ``'greedy'``. Defaults to
+            ``'mutual_best'``.
+        duplicate_gallery (str): ``'seqnet'`` (reference), ``'oim'`` or ``'unique'``: how an
+            image listed twice in a protocol gallery counts (see
+            :mod:`mmped.evaluation.functional.person_search`). Defaults to ``'seqnet'``.
         collect_device (str): ``'cpu'`` or ``'gpu'``. Defaults to ``'cpu'``.
         prefix (str, optional): Metric name prefix. Defaults to ``'person_search'``.
     """
@@ -46,6 +73,9 @@ class PersonSearchMetric(BaseMetric):
                  cross_camera: bool = False,
                  det_iou_thr: float = 0.5,
                  det_labelled_only: bool = False,
+                 det_eval_thresh: float = 0.01,
+                 det_matching: str = 'mutual_best',
+                 duplicate_gallery: str = 'seqnet',
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -54,6 +84,14 @@ class PersonSearchMetric(BaseMetric):
         self.cross_camera = cross_camera
         self.det_iou_thr = det_iou_thr
         self.det_labelled_only = det_labelled_only
+        self.det_eval_thresh = det_eval_thresh
+        if det_matching not in ('mutual_best', 'greedy'):
+            raise ValueError(f'det_matching={det_matching!r}, expected mutual_best or greedy')
+        if duplicate_gallery not in ('seqnet', 'oim', 'unique'):
+            raise ValueError(f'duplicate_gallery={duplicate_gallery!r}, expected seqnet, oim '
+                             'or unique')
+        self.det_matching = det_matching
+        self.duplicate_gallery = duplicate_gallery
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
         """Store gallery detections and query features of a batch.
@@ -68,11 +106,16 @@ class PersonSearchMetric(BaseMetric):
             img_id = sample.get('img_path', sample.get('img_id'))
             # exactly one result per data sample (its queries nested): mmengine truncates the
             # collected results to the dataset length and interleaves them across ranks
+            # scores stay in the model's precision (float32), as the reference filters them
+            scores = _np(pred['scores']).reshape(-1)
+            kept = score_at_least(scores, min(self.det_thresh, self.det_eval_thresh))
+            searched = score_at_least(scores[kept], self.det_thresh)
+            feats = _np(pred['reid_feats']).astype(np.float32)
+            feats = feats[kept][searched]  # (N, D) -> (K, D)
             record = dict(
                 kind='gallery', img_id=img_id, cam_id=sample.get('cam_id', -1),
-                bboxes=_np(pred['bboxes']).reshape(-1, 4).astype(np.float64),
-                scores=_np(pred['scores']).reshape(-1).astype(np.float64),
-                feats=_np(pred['reid_feats']).astype(np.float32),
+                bboxes=_np(pred['bboxes']).reshape(-1, 4).astype(np.float64)[kept],
+                scores=scores[kept], feats=feats,
                 gt_bboxes=_np(gt.get('bboxes', np.zeros((0, 4)))).reshape(-1, 4).astype(
                     np.float64),
                 gt_person_ids=_np(gt.get('person_ids', np.zeros(0))).reshape(-1),
@@ -104,10 +147,12 @@ class PersonSearchMetric(BaseMetric):
         for q in queries:
             if q['gallery'] is not None:
                 q['gallery'] = [by_name.get(n, n) for n in q['gallery']]
-        search = eval_person_search(gallery, queries, det_thresh=self.det_thresh,
-                                    topk=self.topk, cross_camera=self.cross_camera)
-        det = eval_detection(gallery, det_thresh=self.det_thresh, iou_thr=self.det_iou_thr,
-                             labelled_only=self.det_labelled_only)
+        search = eval_person_search(_searched(gallery, self.det_thresh), queries,
+                                    det_thresh=self.det_thresh, topk=self.topk,
+                                    cross_camera=self.cross_camera,
+                                    duplicate_gallery=self.duplicate_gallery)
+        det = eval_detection(gallery, det_thresh=self.det_eval_thresh, iou_thr=self.det_iou_thr,
+                             labelled_only=self.det_labelled_only, matching=self.det_matching)
         metrics = {'mAP': search['mAP']}
         metrics.update({f'top{k}': search[f'top{k}'] for k in self.topk})
         metrics.update(det_recall=det['recall'], det_ap=det['ap'])

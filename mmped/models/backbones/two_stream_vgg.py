@@ -169,3 +169,26 @@ class TwoStreamVGG(BaseModule):
             if i < 4:
                 feats = [self.pool(f) for f in feats]
         return tuple(feats)
+
+
+@MODELS.register_module()
+class VGG16Stream(TwoStreamVGG):
+    """One VGG16 conv1..conv5 stream (the RGB-only DCRD-PDN student's backbone).
+
+    :class:`TwoStreamVGG` with one modality and no CFL (same parameters and checkpoint keys,
+    ``streams.0.*``), returning a one-element tuple of conv5 maps.
+
+    Args:
+        in_channels (int): Input channels. Defaults to 3.
+        **kwargs: :class:`TwoStreamVGG` arguments other than ``cfl`` / ``cfl_stages``.
+    """
+
+    def __init__(self, in_channels: int = 3, **kwargs) -> None:
+        if kwargs.get('cfl') is not None:
+            raise ValueError('VGG16Stream has one stream: no cross-modal feature learning')
+        kwargs['cfl'] = None
+        if isinstance(in_channels, (list, tuple)):
+            if len(in_channels) != 1:
+                raise ValueError(f'VGG16Stream has one stream, got in_channels={in_channels}')
+            in_channels = in_channels[0]
+        super().__init__(in_channels=(int(in_channels), ), **kwargs)

@@ -17,6 +17,15 @@ from torch import Tensor
 from mmped.registry import MODELS
 
 
+def _scaled(loss, scale: float):
+    """``loss`` (a tensor or a list of per-level tensors) times ``scale``."""
+    if scale == 1.0:
+        return loss
+    if isinstance(loss, (list, tuple)):
+        return [v * scale for v in loss]
+    return loss * scale
+
+
 @MODELS.register_module()
 class MultispectralFasterRCNN(BaseDetector):
     """Faster R-CNN with one branch per modality (DCRL-PDN, Liu et al. TCSVT 2021, Fig. 1).
@@ -24,10 +33,16 @@ class MultispectralFasterRCNN(BaseDetector):
     - ``backbone`` (e.g. :class:`mmped.models.backbones.TwoStreamVGG`) maps the stacked input
       (N, sum(C_m), H, W) to a tuple of ``M`` conv5 maps and exposes ``num_modalities``;
     - region proposal generation: one RPN head per modality (built from ``rpn_head``), each
-      trained with its own loss; the proposals of all branches are merged per image (NMS with
+      trained on its own outputs; with ``rpn_loss_reduction='mean'`` (default) the branches'
+      RPN losses are averaged, so the region-proposal stage enters the total loss once as in
+      Eq. (1) (``'sum'`` gives every branch's RPN loss full weight, doubling the stage's weight
+      with two modalities); the proposals of all branches are merged per image (NMS with
       the proposal config's ``nms`` and ``max_per_img``) so that every branch's RoI head
       scores the same RoIs, which the fusion needs (the paper does not say how the branches'
       proposals are combined; this is our choice);
+    - ``feature_fusion='concat'``: the modalities' conv5 maps are concatenated into one map
+      with one RPN and one RoI head on it (no MAF) -- the "w/o CFL" teacher of Fig. 6, whose
+      features the paper says are "simply concatenated" (halfway fusion);
     - ``rpn_seg_head`` (optional, :class:`mmped.models.dense_heads.BoxMaskSegHead`): the
       region-proposal-stage segmentation task, a 1x1 conv on the concatenated conv5 maps
       (Eq. (8)); ``None`` switches it off (Table VI);
@@ -44,7 +59,12 @@ class MultispectralFasterRCNN(BaseDetector):
         rpn_seg_head (dict, optional): RPN-stage segmentation head config.
         modality_names (Sequence[str], optional): Names used as loss-key suffixes of the
             per-branch RPN losses. Defaults to ``('visible', 'lwir')`` for two modalities; a
-            single modality has no suffix (plain mmdet keys).
+            single branch has no suffix (plain mmdet keys).
+        rpn_loss_reduction (str): ``'mean'`` (Eq. (1)) or ``'sum'`` over the branches' RPN
+            losses. Defaults to ``'mean'``.
+        feature_fusion (str): ``'branches'`` (one branch per modality, fused by the RoI
+            head's fusion) or ``'concat'`` (one branch on the concatenated maps). Defaults to
+            ``'branches'``.
         train_cfg (dict, optional): ``rpn``, ``rpn_proposal`` and ``rcnn`` as in mmdet.
         test_cfg (dict, optional): ``rpn`` and ``rcnn`` as in mmdet.
         data_preprocessor (dict, optional): e.g.
@@ -58,19 +78,31 @@ class MultispectralFasterRCNN(BaseDetector):
                  roi_head: ConfigType,
                  rpn_seg_head: OptConfigType = None,
                  modality_names: Optional[Sequence[str]] = None,
+                 rpn_loss_reduction: str = 'mean',
+                 feature_fusion: str = 'branches',
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
                  init_cfg: OptMultiConfig = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if rpn_loss_reduction not in ('mean', 'sum'):
+            raise ValueError(f"rpn_loss_reduction must be 'mean' or 'sum', got "
+                             f'{rpn_loss_reduction!r}')
+        if feature_fusion not in ('branches', 'concat'):
+            raise ValueError(f"feature_fusion must be 'branches' or 'concat', got "
+                             f'{feature_fusion!r}')
+        self.rpn_loss_reduction = rpn_loss_reduction
+        self.feature_fusion = feature_fusion
         self.backbone = MODELS.build(backbone)
         self.num_modalities = int(getattr(self.backbone, 'num_modalities', 1))
+        #: detection branches: one per modality, or one on the concatenated maps
+        self.num_branches = 1 if feature_fusion == 'concat' else self.num_modalities
         if modality_names is None:
-            modality_names = ('visible', 'lwir') if self.num_modalities == 2 else tuple(
-                f'm{i}' for i in range(self.num_modalities))
-        if len(modality_names) != self.num_modalities:
+            modality_names = ('visible', 'lwir') if self.num_branches == 2 else tuple(
+                f'm{i}' for i in range(self.num_branches))
+        if len(modality_names) != self.num_branches:
             raise ValueError(f'{len(modality_names)} modality names for '
-                             f'{self.num_modalities} modalities')
+                             f'{self.num_branches} branches')
         self.modality_names = tuple(modality_names)
         train_cfg = ConfigDict(train_cfg) if isinstance(train_cfg, dict) else train_cfg
         test_cfg = ConfigDict(test_cfg) if isinstance(test_cfg, dict) else test_cfg
@@ -83,10 +115,10 @@ class MultispectralFasterRCNN(BaseDetector):
             test_cfg=test_cfg.get('rpn') if test_cfg is not None else None)
         # mmengine's ModuleList: init_weights reaches the heads' init_cfg
         self.rpn_heads = ModuleList(
-            MODELS.build(copy.deepcopy(rpn_cfg)) for _ in range(self.num_modalities))
+            MODELS.build(copy.deepcopy(rpn_cfg)) for _ in range(self.num_branches))
         roi_cfg = copy.deepcopy(roi_head)
         roi_cfg.update(
-            num_branches=self.num_modalities,
+            num_branches=self.num_branches,
             train_cfg=train_cfg.get('rcnn') if train_cfg is not None else None,
             test_cfg=test_cfg.get('rcnn') if test_cfg is not None else None)
         self.roi_head = MODELS.build(roi_cfg)
@@ -98,23 +130,26 @@ class MultispectralFasterRCNN(BaseDetector):
         return self.rpn_seg_head is not None
 
     def extract_feat(self, batch_inputs: Tensor) -> Tuple[Tensor, ...]:
-        """Per-modality conv5 maps.
+        """Conv5 maps of the detection branches.
 
         Args:
             batch_inputs (Tensor): Shape (N, sum(C_m), H, W).
 
         Returns:
-            tuple[Tensor]: ``M`` maps of shape (N, C, H / 16, W / 16).
+            tuple[Tensor]: ``M`` per-modality maps of shape (N, C, H / 16, W / 16), or one
+            (N, M * C, H / 16, W / 16) map with ``feature_fusion='concat'``.
         """
         feats = self.backbone(batch_inputs)
         if isinstance(feats, Tensor):
             feats = (feats, )
+        if self.feature_fusion == 'concat':
+            return (torch.cat(tuple(feats), dim=1), )
         return tuple(feats)
 
     def _loss_key(self, key: str, m: int) -> str:
         if 'loss' in key and 'rpn' not in key:
             key = f'rpn_{key}'
-        return key if self.num_modalities == 1 else f'{key}_{self.modality_names[m]}'
+        return key if self.num_branches == 1 else f'{key}_{self.modality_names[m]}'
 
     @staticmethod
     def rpn_data_samples(batch_data_samples: SampleList) -> SampleList:
@@ -166,10 +201,12 @@ class MultispectralFasterRCNN(BaseDetector):
         proposal_cfg = self._proposal_cfg()
         rpn_samples = self.rpn_data_samples(batch_data_samples)
         losses, branch_results = dict(), []
+        scale = 1.0 / len(x) if self.rpn_loss_reduction == 'mean' else 1.0
         for m, (head, feat) in enumerate(zip(self.rpn_heads, x)):
             branch_losses, results = head.loss_and_predict(
                 (feat, ), rpn_samples, proposal_cfg=proposal_cfg)
-            losses.update({self._loss_key(k, m): v for k, v in branch_losses.items()})
+            losses.update({self._loss_key(k, m): _scaled(v, scale)
+                           for k, v in branch_losses.items()})
             branch_results.append(results)
         return losses, self.merge_proposals(branch_results, proposal_cfg)
 
@@ -248,3 +285,22 @@ class MultispectralFasterRCNN(BaseDetector):
         if self.with_rpn_seg:
             outs = outs + (self.rpn_seg_head(torch.cat(x, dim=1)), )
         return outs
+
+
+@MODELS.register_module()
+class SegAuxFasterRCNN(MultispectralFasterRCNN):
+    """RGB-only Faster R-CNN with the segmentation tasks of both stages (DCRD-PDN student).
+
+    :class:`MultispectralFasterRCNN` restricted to a one-stream backbone (e.g.
+    :class:`mmped.models.backbones.VGG16Stream`) and a one-branch RoI head
+    (:class:`mmped.models.roi_heads.SegAuxRoIHead`); same parameters and checkpoint keys.
+
+    Args:
+        **kwargs: :class:`MultispectralFasterRCNN` arguments.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if self.num_modalities != 1:
+            raise ValueError(f'{type(self).__name__} needs a one-stream backbone, got '
+                             f'{self.num_modalities} modalities')

@@ -11,6 +11,7 @@ from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import CheckpointLoader
 from mmengine.structures import InstanceData
 from torch import Tensor
+from torch.nn.modules.utils import _pair
 
 from mmped.registry import MODELS
 from mmped.utils.dist_env import exclude_replicated_buffers
@@ -50,7 +51,10 @@ class PersonSearchRCNN(TwoStageDetector):
         train_cfg (dict): ``rpn``, ``rpn_proposal``, ``rcnn`` settings.
         test_cfg (dict): ``rpn``, ``rcnn`` settings and ``use_gt_boxes``.
         fg_attention (dict, optional): :class:`ForegroundAttention` config (None = no FAM).
-        seg_level (int): Level segmented by ``fg_attention`` (conv3). Defaults to 3.
+        seg_level (int): Level segmented by ``fg_attention`` (conv3). Defaults to 3. Its
+            stride and channels must equal ``fg_attention.seg_stride`` / ``in_channels``, and
+            ``reid_roi_extractor.in_channels`` / ``featmap_strides`` those of the backbone
+            levels (checked at build time).
         fam_levels (Sequence[int]): Levels passed through FAM. Defaults to (1, 2, 3, 4).
         pretrained_trunk (str, optional): An ImageNet ResNet-50 checkpoint (torchvision key
             names) used to initialise conv1..conv4, the re-ID conv5 (``layer4``) and the BUF
@@ -83,7 +87,49 @@ class PersonSearchRCNN(TwoStageDetector):
         self.seg_level = seg_level
         self.fam_levels = tuple(fam_levels)
         self.pretrained_trunk = pretrained_trunk
+        self._check_levels()
         exclude_replicated_buffers(self)  # OIM memories: identical on every rank already
+
+    # ----------------------------------------------------------------- build checks
+    def level_channels_and_strides(self) -> Tuple[List[int], List[int]]:
+        """Channels and strides (input pixels) of the levels conv1..conv4 of the backbone."""
+        bb = self.backbone
+        stem_conv = bb.stem[0] if getattr(bb, 'deep_stem', False) else bb.conv1
+        stride = int(_pair(stem_conv.stride)[0])
+        channels, strides = [int(bb.stem_channels)], [stride]
+        stride *= int(_pair(bb.maxpool.stride)[0])
+        for i in range(len(bb.res_layers)):
+            stride *= int(bb.strides[i])
+            channels.append(int(bb.base_channels * 2**i * bb.block.expansion))
+            strides.append(stride)
+        return channels, strides
+
+    def _check_levels(self) -> None:
+        """Fail at build time on level settings that would otherwise misplace features or
+        segmentation targets silently (or crash only at the first forward pass)."""
+        channels, strides = self.level_channels_and_strides()
+        num = len(channels)
+        bad = [lv for lv in (self.seg_level, *self.fam_levels) if not 1 <= lv <= num]
+        if bad:
+            raise ValueError(f'seg_level / fam_levels must be within 1..{num}, got {bad}')
+        if self.fg_attention is not None:
+            seg_stride = getattr(self.fg_attention, 'seg_stride', None)
+            if seg_stride is not None and seg_stride != strides[self.seg_level - 1]:
+                raise ValueError(
+                    f'fg_attention.seg_stride={seg_stride} but seg_level={self.seg_level} has '
+                    f'stride {strides[self.seg_level - 1]} (level strides {strides}): the '
+                    f'segmentation targets would be rasterised at the wrong scale')
+            seg_conv = getattr(self.fg_attention, 'seg_conv', None)
+            if seg_conv is not None and seg_conv.in_channels != channels[self.seg_level - 1]:
+                raise ValueError(
+                    f'fg_attention.in_channels={seg_conv.in_channels} but seg_level='
+                    f'{self.seg_level} has {channels[self.seg_level - 1]} channels')
+        extractor = self.roi_head.reid_roi_extractor
+        for name, expected in (('in_channels', channels), ('featmap_strides', strides)):
+            value = getattr(extractor, name, None)
+            if value is not None and list(value) != expected:
+                raise ValueError(f'roi_head.reid_roi_extractor.{name}={list(value)} but the '
+                                 f'backbone levels conv1..conv{num} have {expected}')
 
     # ----------------------------------------------------------------- features
     def extract_levels(self, batch_inputs: Tensor) -> List[Tensor]:

@@ -24,7 +24,10 @@ class BoundedRegressionLoss(nn.Module):
     Args:
         eps (float): Weight ``epsilon`` of the bounded term. Defaults to 0.5.
         margin (float): ``delta``. Defaults to 0.0.
-        beta (float): Smooth L1 transition point. Defaults to 1.0.
+        beta (float, optional): Smooth L1 transition point. ``None`` (default): the ``beta``
+            given to :meth:`forward`, which :class:`mmped.models.detectors.DistillFasterRCNN`
+            sets to the beta of the stage's plain regression loss (RPN 1/9, RoI 1.0), so that
+            the distilled loss differs from the plain one only by the bounded term.
         loss_weight (float): Overall weight (``lambda``). Defaults to 1.0.
         reduction (str): ``'mean'`` or ``'sum'``. Defaults to ``'mean'``.
     """
@@ -32,7 +35,7 @@ class BoundedRegressionLoss(nn.Module):
     def __init__(self,
                  eps: float = 0.5,
                  margin: float = 0.0,
-                 beta: float = 1.0,
+                 beta: Optional[float] = None,
                  loss_weight: float = 1.0,
                  reduction: str = 'mean') -> None:
         super().__init__()
@@ -49,7 +52,8 @@ class BoundedRegressionLoss(nn.Module):
                 target: Tensor,
                 teacher_pred: Tensor,
                 weight: Optional[Tensor] = None,
-                avg_factor: Optional[float] = None) -> Tensor:
+                avg_factor: Optional[float] = None,
+                beta: Optional[float] = None) -> Tensor:
         """Compute the loss.
 
         Args:
@@ -58,6 +62,7 @@ class BoundedRegressionLoss(nn.Module):
             teacher_pred (Tensor): Teacher deltas of shape (R, 4).
             weight (Tensor, optional): Element weights of shape (R, 4) (or (R, )).
             avg_factor (float, optional): Normaliser of the ``'mean'`` reduction.
+            beta (float, optional): Smooth L1 beta when the loss was built without one.
 
         Returns:
             Tensor: Scalar loss.
@@ -69,9 +74,12 @@ class BoundedRegressionLoss(nn.Module):
         elif weight.dim() == 1:
             weight = weight[:, None].expand_as(pred)
         weight = weight.float()
+        beta = self.beta if self.beta is not None else beta
+        if beta is None:
+            raise ValueError('BoundedRegressionLoss built without beta needs forward(beta=...)')
         diff = (pred - target).abs()
-        smooth_l1 = torch.where(diff < self.beta, 0.5 * diff * diff / self.beta,
-                                diff - 0.5 * self.beta) if self.beta > 0 else diff
+        smooth_l1 = torch.where(diff < beta, 0.5 * diff * diff / beta,
+                                diff - 0.5 * beta) if beta > 0 else diff
         student_sq = ((pred - target).pow(2) * weight).sum(dim=-1)  # (R, )
         teacher_sq = ((teacher_pred.detach() - target).pow(2) * weight).sum(dim=-1)
         bounded = student_sq * (student_sq + self.margin > teacher_sq).float()

@@ -2,13 +2,13 @@
 """Bottom-up fusion (BUF) RoI feature extractor of BUFF."""
 from typing import Optional, Sequence
 
-import mmcv.ops
 import torch
 from mmcv.cnn import build_norm_layer
 from mmdet.models.backbones.resnet import Bottleneck
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from mmped.models.layers.roi_pool import build_roi_layers
 from mmped.registry import MODELS
 
 
@@ -34,23 +34,33 @@ class BottomUpFusionRoIExtractor(BaseModule):
     ``l_k``. ``levels=(4, )`` is the plain single-level extractor of the baseline (Table 4,
     BUF_c4). Table 4's ablations are ``(3, 4)``, ``(2, 3, 4)`` and ``(1, 2, 3, 4)`` (BUFF).
 
+    ``out_level`` above ``l_K`` continues the bottom-up stream without fusion:
+    ``F = T_l(F)`` for ``l = l_K + 1 .. out_level``. The single-level runs of Fig. 4
+    (``BUF_c1`` / ``c2`` / ``c3``: ``levels=(i, ), out_level=4``) thus keep the transforms and
+    the 1024-channel input of conv5 that BUF has (our reading: the paper says only that
+    ``BUF_ci`` "takes the feature produced by conv i as input").
+
     Args:
-        roi_layer (dict): An mmcv RoI op config without ``spatial_scale``, e.g.
-            ``dict(type='RoIAlign', output_size=(14, 7), sampling_ratio=0)``; ``'RoIPool'`` (the
-            paper's max pooling) has CUDA kernels only in mmcv 2.1.
+        roi_layer (dict): A RoI op config without ``spatial_scale``:
+            ``dict(type='mmped.RoIPool', output_size=(14, 7))`` (the paper's max pooling, CPU
+            and GPU) or an mmcv op such as ``dict(type='RoIAlign', output_size=(14, 7),
+            sampling_ratio=0)`` (mmcv's ``'RoIPool'`` has CUDA kernels only).
         in_channels (Sequence[int]): Channels of the four levels conv1..conv4
             (ResNet-50: 64, 256, 512, 1024).
         featmap_strides (Sequence[int]): Strides of conv1..conv4 (2, 4, 8, 16).
         levels (Sequence[int]): The fused levels (1-based, increasing). Defaults to (1, 2, 3, 4).
+        out_level (int, optional): Level whose channels the output has (>= ``levels[-1]``);
+            None = ``levels[-1]``. Defaults to None.
         norm_cfg (dict): Normalisation of the transform blocks. Defaults to BN.
         init_cfg (dict, optional): Initialisation config.
     """
 
     def __init__(self,
-                 roi_layer: dict = dict(type='RoIAlign', output_size=(14, 7), sampling_ratio=0),
+                 roi_layer: dict = dict(type='mmped.RoIPool', output_size=(14, 7)),
                  in_channels: Sequence[int] = (64, 256, 512, 1024),
                  featmap_strides: Sequence[int] = (2, 4, 8, 16),
                  levels: Sequence[int] = (1, 2, 3, 4),
+                 out_level: Optional[int] = None,
                  norm_cfg: dict = dict(type='BN', requires_grad=True),
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -61,24 +71,26 @@ class BottomUpFusionRoIExtractor(BaseModule):
                              f'got {levels}')
         if len(in_channels) != len(featmap_strides):
             raise ValueError('in_channels and featmap_strides differ in length')
+        out_level = levels[-1] if out_level is None else int(out_level)
+        if not levels[-1] <= out_level <= len(in_channels):
+            raise ValueError(f'out_level must be within {levels[-1]}..{len(in_channels)}, '
+                             f'got {out_level}')
         self.levels = levels
+        self.out_level = out_level
         self.in_channels = tuple(in_channels)
         self.featmap_strides = tuple(featmap_strides)
-        roi_cfg = dict(roi_layer)
-        layer_type = roi_cfg.pop('type')
-        self.roi_layers = nn.ModuleList([
-            getattr(mmcv.ops, layer_type)(spatial_scale=1.0 / featmap_strides[lv - 1], **roi_cfg)
-            for lv in levels
-        ])
+        self.roi_layers = build_roi_layers(roi_layer, [featmap_strides[lv - 1] for lv in levels])
+        # fusion stages between the selected levels, then plain transforms up to out_level
+        chain = levels + tuple(range(levels[-1] + 1, out_level + 1))
         self.transforms = nn.ModuleDict({
             f'T{cur}': make_transform(in_channels[prev - 1], in_channels[cur - 1], norm_cfg)
-            for prev, cur in zip(levels[:-1], levels[1:])
+            for prev, cur in zip(chain[:-1], chain[1:])
         })
 
     @property
     def out_channels(self) -> int:
-        """Channels of the fused RoI feature (those of the last level)."""
-        return self.in_channels[self.levels[-1] - 1]
+        """Channels of the output RoI feature (those of ``out_level``)."""
+        return self.in_channels[self.out_level - 1]
 
     def forward(self, feats: Sequence[Tensor], rois: Tensor) -> Tensor:
         """Pool and fuse.
@@ -88,7 +100,7 @@ class BottomUpFusionRoIExtractor(BaseModule):
             rois (Tensor): RoIs (N, 5) as ``(batch_index, x1, y1, x2, y2)`` in input pixels.
 
         Returns:
-            Tensor: Fused RoI features (N, C_last, h, w).
+            Tensor: Fused RoI features (N, C_out, h, w), ``C_out`` = :attr:`out_channels`.
         """
         if len(feats) != len(self.in_channels):
             raise ValueError(f'expected {len(self.in_channels)} level maps, got {len(feats)}')
@@ -97,4 +109,6 @@ class BottomUpFusionRoIExtractor(BaseModule):
             pooled = layer(feats[lv - 1], rois)
             fused = pooled if fused is None else torch.maximum(
                 self.transforms[f'T{lv}'](fused), pooled)
+        for lv in range(self.levels[-1] + 1, self.out_level + 1):
+            fused = self.transforms[f'T{lv}'](fused)
         return fused

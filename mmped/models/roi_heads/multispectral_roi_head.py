@@ -101,9 +101,9 @@ class MultispectralRoIHead(StandardRoIHead):
 
         Returns:
             dict: ``cls_score`` (R, K + 1) and ``bbox_pred`` (R, 4 or 4K), fused;
-            ``branch_cls_scores`` / ``branch_bbox_preds`` (lists of M); ``bbox_feats``
-            (R, M * C, h, w), the concatenated pooled features; ``modality_weights`` (N, M) or
-            None; ``seg_logits`` (R, 2, h, w) when the segmentation task is on.
+            ``branch_cls_scores`` (list of M); ``bbox_feats`` (R, M * C, h, w), the
+            concatenated pooled features; ``seg_logits`` (R, 2, h, w) when the segmentation
+            task is on.
         """
         if len(x) != self.num_branches:
             raise ValueError(f'RoI head with {self.num_branches} branches got {len(x)} maps')
@@ -111,7 +111,6 @@ class MultispectralRoIHead(StandardRoIHead):
         outs = [head(f) for head, f in zip(self.bbox_heads, feats)]
         cls_scores = [o[0] for o in outs]
         bbox_preds = [o[1] for o in outs]
-        weights = None
         if self.fusion is not None:
             weights = self.fusion(x)
             batch_inds = rois[:, 0].long()
@@ -124,9 +123,7 @@ class MultispectralRoIHead(StandardRoIHead):
             cls_score=cls_score,
             bbox_pred=bbox_pred,
             bbox_feats=bbox_feats,
-            branch_cls_scores=cls_scores,
-            branch_bbox_preds=bbox_preds,
-            modality_weights=weights)
+            branch_cls_scores=cls_scores)
         if self.with_seg:
             results['seg_logits'] = self.seg_head(bbox_feats)
         return results
@@ -196,3 +193,21 @@ class MultispectralRoIHead(StandardRoIHead):
             targets = self.seg_targets(rois, results['seg_logits'], batch_data_samples)
             losses['loss_roi_seg'] = self.seg_head.loss_by_feat(results['seg_logits'], targets)
         return losses
+
+
+@MODELS.register_module()
+class SegAuxRoIHead(MultispectralRoIHead):
+    """One-branch RoI head with the RoI segmentation task: the RGB-only DCRD-PDN student's.
+
+    :class:`MultispectralRoIHead` with one box head and no fusion (same parameters and keys).
+
+    Args:
+        **kwargs: :class:`MultispectralRoIHead` arguments; ``num_branches`` must be 1.
+    """
+
+    def __init__(self, num_branches: int = 1, fusion: Optional[ConfigType] = None,
+                 **kwargs) -> None:
+        if num_branches != 1 or fusion is not None:
+            raise ValueError(f'{type(self).__name__} has one branch and no fusion, got '
+                             f'num_branches={num_branches}, fusion={fusion}')
+        super().__init__(num_branches=1, fusion=None, **kwargs)

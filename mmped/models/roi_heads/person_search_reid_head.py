@@ -38,6 +38,7 @@ class PersonSearchReIDHead(BaseModule):
                  conv5_init_cfg: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.in_channels = in_channels
         self.conv5 = ResLayer(Bottleneck, inplanes=in_channels, planes=planes,
                               num_blocks=num_blocks, stride=stride, norm_cfg=norm_cfg)
         self.conv5.init_cfg = conv5_init_cfg

@@ -28,12 +28,24 @@ class PersonSearchRoIHead(StandardRoIHead):
         reid_roi_extractor (dict): Config of the re-ID RoI extractor.
         reid_head (dict): Config of the re-ID head (:class:`PersonSearchReIDHead`).
         **kwargs: :class:`mmdet.models.roi_heads.StandardRoIHead` arguments.
+
+    Raises:
+        ValueError: When the extractor's ``out_channels`` differ from the re-ID head's
+            ``in_channels`` (checked at build time, not at the first forward pass).
     """
 
     def __init__(self, reid_roi_extractor: dict, reid_head: dict, **kwargs) -> None:
         super().__init__(**kwargs)
         self.reid_roi_extractor = MODELS.build(reid_roi_extractor)
         self.reid_head = MODELS.build(reid_head)
+        out_ch = getattr(self.reid_roi_extractor, 'out_channels', None)
+        in_ch = getattr(self.reid_head, 'in_channels', None)
+        if out_ch is not None and in_ch is not None and out_ch != in_ch:
+            levels = getattr(self.reid_roi_extractor, 'levels', None)
+            raise ValueError(
+                f'reid_roi_extractor (levels={levels}) outputs {out_ch}-channel RoI features '
+                f'but reid_head.in_channels={in_ch}: set reid_head.in_channels={out_ch} or '
+                f'reid_roi_extractor.out_level to the level with {in_ch} channels')
 
     def loss(self, det_x: Tuple[Tensor], reid_x: Sequence[Tensor], rpn_results_list: List,
              batch_data_samples: SampleList) -> dict:
