@@ -3,7 +3,7 @@
 PYTHON_ENV := .venv/bin/python
 PYTEST_WORKERS ?= 2
 
-.PHONY: env test lint demo clean-env
+.PHONY: env test lint demo mutation clean-env
 
 env:
 	bash tools/install_env.sh
@@ -13,6 +13,13 @@ test: env
 
 lint: env
 	$(PYTHON_ENV) -m ruff check .
+
+# mutation check of the protocol, loss and module code (slow: not part of `make test` / CI).
+# `make mutation MODULES="losses parsers"` checks some modules; the report is printed and kept
+# in .mutation/<module>/summary.json (docs/testing.md). MUTATION_JOBS=2 tests 2 mutants at once.
+MODULES ?=
+mutation: env
+	nice -n 10 $(PYTHON_ENV) tools/misc/mutation.py $(MODULES)
 
 # main job: GDFL trained on a generated CityPersons-format dataset, evaluated with the real
 # CityPersons miss-rate protocol; results and images in ./demo_out

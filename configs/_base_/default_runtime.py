@@ -1,6 +1,7 @@
 # Runtime settings shared by every mmped config: mmdet's, with mmped as the default scope.
-# Dicts inherited from mmdet's file are built in the mmdet scope (`_scope_='mmdet'`): a config
-# that swaps one of its hooks / the visualizer for an mmped type names it `mmped.<Type>`.
+# mmengine marks the dicts inherited from mmdet's file `_scope_='mmdet'`; they are set back to
+# the mmped scope here (which resolves mmdet and mmengine types too), so hooks and the
+# visualizer build as in the rest of the config and may be swapped for mmped types by name.
 _base_ = 'mmdet::_base_/default_runtime.py'
 
 default_scope = 'mmped'
@@ -9,5 +10,12 @@ default_scope = 'mmped'
 # the first val / test images (PedVisualizationHook) on every vis backend; add
 # dict(type='TensorboardVisBackend') to visualizer.vis_backends for TensorBoard
 # (pip install mmped[tensorboard])
-default_hooks = dict(visualization=dict(type='mmped.PedVisualizationHook'))
-visualizer = dict(type='mmped.PedLocalVisualizer')
+default_hooks = dict(
+    timer=dict(_scope_='mmped'),
+    logger=dict(_scope_='mmped'),
+    param_scheduler=dict(_scope_='mmped'),
+    checkpoint=dict(_scope_='mmped'),
+    sampler_seed=dict(_scope_='mmped'),
+    visualization=dict(_scope_='mmped', type='mmped.PedVisualizationHook'))
+visualizer = dict(_scope_='mmped', type='mmped.PedLocalVisualizer')
+log_processor = dict(_scope_='mmped')

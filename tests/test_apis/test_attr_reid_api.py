@@ -45,6 +45,7 @@ def attr_model(attr_ckpt):
     return init_ped_classifier(str(PAR_PA100K), str(attr_ckpt), cfg_options=ATTR_TINY)
 
 
+@pytest.mark.realdata
 def test_attribute_folder_uses_checkpoint_names(attr_model, pa100k_names, real, tmp_path):
     from mmped.apis import inference_attribute_folder
 
@@ -60,6 +61,7 @@ def test_attribute_folder_uses_checkpoint_names(attr_model, pa100k_names, real, 
     assert first['present'] == [n for n, p in first['scores'].items() if p > 0.5]
 
 
+@pytest.mark.realdata
 def test_attributes_of_given_and_detected_boxes(attr_model, det_inferencer, real):
     from mmped.apis import inference_attributes_on_image
 
@@ -83,6 +85,7 @@ def test_attributes_of_given_and_detected_boxes(attr_model, det_inferencer, real
     assert all(r['det_score'] >= 0.5 for r in detected)
 
 
+@pytest.mark.realdata
 def test_attribute_errors(real, tmp_path):
     from mmped.apis import (
         crop_boxes,
@@ -102,6 +105,7 @@ def test_attribute_errors(real, tmp_path):
         inference_attribute_folder(unnamed, tmp_path / 'empty', tmp_path / 'a.json')
 
 
+@pytest.mark.realdata
 def test_attribute_demo_cli(attr_ckpt, real, tmp_path):
     demo = demo_module('attribute_demo')
     opts = [f'{k}={v}' for k, v in ATTR_TINY.items()]
@@ -119,6 +123,7 @@ def market_crops(real, tmp_path_factory):
     return link_images(tmp_path_factory.mktemp('market') / 'crops', files)
 
 
+@pytest.mark.realdata
 def test_reid_feature_export(market_crops, tmp_path):
     from mmped.apis import (
         export_reid_features,
@@ -143,6 +148,7 @@ def test_reid_feature_export(market_crops, tmp_path):
         export_reid_features(model, market_crops, market_crops)
 
 
+@pytest.mark.realdata
 def test_reid_demo_cli(market_crops, tmp_path):
     demo = demo_module('reid_feature_demo')
     opts = [f'{k}={v}' for k, v in REID_TINY.items()]

@@ -1,6 +1,7 @@
 # Copyright (c) mmped contributors. All rights reserved.
 """Every demo is reachable through ``mim run mmped <name>`` (tools/demo links to demo/)."""
 import numpy as np
+import pytest
 
 from mmped.testing import REPO_ROOT, cfg_options_cli, run_mim
 
@@ -16,6 +17,7 @@ def test_every_demo_has_a_mim_entry():
         assert link.resolve() == (REPO_ROOT / 'demo' / f'{name}.py').resolve(), name
 
 
+@pytest.mark.realdata
 def test_mim_run_demo_help_and_real_export(real, tmp_path):
     # the links above make every demo reachable as this one is
     out = run_mim(['run', 'mmped', 'rgbt_demo', '--', '-h'], timeout=300)

@@ -11,6 +11,7 @@ from mmped.testing import REPO_ROOT
 from .conftest import CALTECH_FRAME, CITY_FRAME, GDFL_TINY, demo_module, link_images, load_module
 
 
+@pytest.mark.realdata
 def test_folder_writes_drawings_and_results_eval_mr_reads(det_inferencer, real, tmp_path):
     frames = link_images(tmp_path / 'frames', [real / CITY_FRAME, real / CALTECH_FRAME])
     out = det_inferencer.run(frames, tmp_path / 'out', pred_score_thr=0.9, show_progress=False)
@@ -31,6 +32,7 @@ def test_folder_writes_drawings_and_results_eval_mr_reads(det_inferencer, real, 
     assert (caltech[:, 2:] >= 0).all() and (caltech[:, 0] + caltech[:, 2] <= 640.01).all()
 
 
+@pytest.mark.realdata
 def test_ann_file_ids_and_eval_mr(det_inferencer, real, tmp_path):
     gt = real / 'citypersons' / 'val_gt.json'
     out = det_inferencer.run(real / CITY_FRAME, tmp_path / 'out', ann_file=str(gt),
@@ -44,6 +46,7 @@ def test_ann_file_ids_and_eval_mr(det_inferencer, real, tmp_path):
     assert mr['results.bbox.json']['Reasonable'] > 90.0
 
 
+@pytest.mark.realdata
 def test_caltech_png_matches_jpg_gt_name(det_inferencer, real, tmp_path):
     out = det_inferencer.run(real / CALTECH_FRAME, tmp_path / 'o', save_vis=False,
                              ann_file=str(real / 'caltech' / 'pedestron' / 'test.json'),
@@ -53,6 +56,7 @@ def test_caltech_png_matches_jpg_gt_name(det_inferencer, real, tmp_path):
     assert {r['image_id'] for r in out['results']} == set(want) and len(want) == 1
 
 
+@pytest.mark.realdata
 def test_video_to_mp4(det_inferencer, real, tmp_path):
     frame = cv2.resize(cv2.imread(str(real / CALTECH_FRAME)), (160, 120))
     video = tmp_path / 'clip.mp4'
@@ -83,6 +87,7 @@ def test_bad_inputs_name_the_path(det_inferencer, tmp_path):
         det_inferencer.run(tmp_path / 'missing.png', tmp_path / 'out')
 
 
+@pytest.mark.realdata
 def test_demo_cli(real, tmp_path):
     demo = demo_module('det_demo')
     out = demo.main([str(real / CALTECH_FRAME), str(GDFL_TINY), '--out-dir',

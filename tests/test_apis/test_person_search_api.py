@@ -41,6 +41,7 @@ def prw(real, tmp_path_factory):
     return folder, folder / frames[0].name, [x, y, x + w, y + h]
 
 
+@pytest.mark.realdata
 def test_gallery_index_cached_and_query_frame_excluded(model, prw, tmp_path, monkeypatch):
     from mmped.apis import build_gallery_index, person_search, search_person
 
@@ -77,6 +78,7 @@ def test_gallery_index_cached_and_query_frame_excluded(model, prw, tmp_path, mon
         (folder / 'extra.jpg').unlink()
 
 
+@pytest.mark.realdata
 def test_query_box_outside_the_frame_is_rejected(model, prw):
     from mmped.apis import query_feature
 
@@ -85,6 +87,7 @@ def test_query_box_outside_the_frame_is_rejected(model, prw):
         query_feature(model, query, [2000, 10, 2100, 200])
 
 
+@pytest.mark.realdata
 def test_demo_cli_writes_strip(buff_cfg, prw, tmp_path):
     folder, query, box = prw
     demo = demo_module('person_search_demo')

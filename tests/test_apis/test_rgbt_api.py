@@ -33,6 +33,7 @@ def pair(real):
     return d / f'{NAME}_visible.png', d / f'{NAME}_lwir.png'
 
 
+@pytest.mark.realdata
 def test_paths_and_arrays_give_the_same_boxes(teacher, pair):
     from mmped.apis import inference_rgbt, is_paired_model
 
@@ -49,6 +50,7 @@ def test_paths_and_arrays_give_the_same_boxes(teacher, pair):
     assert by_path.lwir_path == str(pair[1])
 
 
+@pytest.mark.realdata
 def test_mmdet_inference_detector_cannot_run_the_teacher(teacher, pair):
     """The failures the RGB-T API replaces (issue 15)."""
     from mmdet.apis import inference_detector
@@ -57,6 +59,7 @@ def test_mmdet_inference_detector_cannot_run_the_teacher(teacher, pair):
         inference_detector(teacher, str(pair[0]))
 
 
+@pytest.mark.realdata
 def test_folders_matched_by_name_and_drawn_side_by_side(teacher, pair, tmp_path):
     from mmped.apis import inference_rgbt_folders
 
@@ -72,6 +75,7 @@ def test_folders_matched_by_name_and_drawn_side_by_side(teacher, pair, tmp_path)
     assert out['images'][0]['lwir_name'].endswith('lwir/I02159.png')
 
 
+@pytest.mark.realdata
 def test_missing_partner_and_empty_folder_errors(teacher, pair, tmp_path):
     from mmped.apis import inference_rgbt, inference_rgbt_folders
 
@@ -92,6 +96,7 @@ def test_missing_partner_and_empty_folder_errors(teacher, pair, tmp_path):
         inference_rgbt_folders(teacher, tmp_path / 'empty', tmp_path / 'lwir', tmp_path / 'o')
 
 
+@pytest.mark.realdata
 def test_student_runs_on_visible_only(pair, tmp_path):
     from mmped.apis import inference_rgbt, init_rgbt_detector, is_paired_model
 
@@ -104,6 +109,7 @@ def test_student_runs_on_visible_only(pair, tmp_path):
                                arr.pred_instances.scores.numpy(), rtol=1e-5)
 
 
+@pytest.mark.realdata
 def test_demo_cli_pair(pair, tmp_path):
     demo = demo_module('rgbt_demo')
     opts = [f'{k}={v}' for k, v in DCRL_TEACHER_TINY.items()]

@@ -84,6 +84,7 @@ def test_gdfl_attention(kind, tmp_path):
     _check(out)
 
 
+@pytest.mark.realdata
 def test_hpnet_mda_maps(real, tmp_path):
     cfg = Config.fromfile(str(REPO_ROOT / 'configs' / 'hpnet' /
                               'hpnet-stage3_bninception_1xb32-5e_pa100k.py'))
@@ -147,6 +148,7 @@ def _run_test_tool(config: Path, ckpt: Path, work: Path, opts: dict, monkeypatch
     runpy.run_path(str(REPO_ROOT / 'tools' / 'test.py'), run_name='__main__')
 
 
+@pytest.mark.realdata
 def test_show_dir_for_a_classifier_config(real, tmp_path, monkeypatch):
     """tools/test.py --show-dir on an attribute config draws through mmpretrain's visualizer
     (the detection hook it replaced cannot draw classifier samples)."""

@@ -23,6 +23,7 @@ from mmped.testing import shared_file
 
 
 # ---------------------------------------------------------------- real samples (skip if absent)
+@pytest.mark.realdata
 def test_pa100k_real_subset_with_images():
     root = shared_file('pa100k')
     pipeline = [dict(type='LoadImageFromFile'),
@@ -40,6 +41,7 @@ def test_pa100k_real_subset_with_images():
     assert len(PA100KDataset(data_root=str(root), ann_file='annotation5.mat', split='test')) == 200
 
 
+@pytest.mark.realdata
 def test_pa100k_malformed_record_names_file_record_field():
     root = shared_file('pa100k')
     # the user-made annotation.mat has an empty first test name
@@ -47,6 +49,7 @@ def test_pa100k_malformed_record_names_file_record_field():
         PA100KDataset(data_root=str(root), ann_file='annotation.mat', split='test')
 
 
+@pytest.mark.realdata
 def test_peta_real_partitions():
     ann = shared_file('peta', 'PETA.mat')
     sizes = {s: len(PETADataset(ann_file=str(ann), split=s, partition=2))
@@ -65,6 +68,7 @@ def test_peta_real_partitions():
     assert info['img_path'].endswith(f'{int(peta["data"][row, 0]):05d}.png')
 
 
+@pytest.mark.realdata
 def test_cuhk03_real_new_protocol_configs(tmp_path):
     root = shared_file('cuhk03')
     for variant, n_gallery in (('labeled', 5328), ('detected', 5332)):
@@ -80,6 +84,7 @@ def test_cuhk03_real_new_protocol_configs(tmp_path):
         assert min(labels) == 0 and max(labels) == 766
 
 
+@pytest.mark.realdata
 def test_market1501_real_label_vectors_and_crops():
     folder = shared_file('market1501', 'person-re-ranking')
     v = read_market1501_label_vectors(str(folder))
@@ -100,6 +105,7 @@ def test_market1501_real_label_vectors_and_crops():
         [(1, 0), (1, 5)]
 
 
+@pytest.mark.realdata
 def test_market_and_duke_attributes_real():
     root = shared_file('market1501')
     ds = Market1501AttributeDataset(data_root=str(root), ann_file='attribute/market_attribute.mat',

@@ -147,6 +147,7 @@ def test_pipeline_keeps_mask_aligned_through_resize_crop_flip():
     assert out['gt_seg_map'][:, -1].all() and not out['gt_seg_map'][:, 0].any()  # flipped
 
 
+@pytest.mark.realdata
 def test_rap_style_pipeline_on_real_pedestrian_crops():
     """The h / w = 2 training pipeline on real pedestrian crops (PA-100K images)."""
     from mmped.testing import shared_file

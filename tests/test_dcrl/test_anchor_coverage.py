@@ -40,6 +40,7 @@ def test_best_anchor_iou_matches_brute_force():
     torch.testing.assert_close(best_anchor_iou(gt, cfg, (96, 112)), brute)
 
 
+@pytest.mark.realdata
 def test_kaist_anchor_coverage_on_real_annotations():
     """Shipped DCRL anchors vs the 7-scale single-ratio anchors on the improved test set."""
     ann = shared_file('kaist', 'mlpd', 'KAIST_annotation.json')

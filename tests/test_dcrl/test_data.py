@@ -211,6 +211,7 @@ def test_multimodal_preprocessor_per_modality():
         MODELS.build(dict(type='MultiModalDetDataPreprocessor', mean=[0] * 3, std=[1] * 3))
 
 
+@pytest.mark.realdata
 def test_real_kaist_pair_flows_through_pipeline_and_model(tmp_path):
     demo = shared_file('kaist', 'mbnet', 'kaist_demo', 'set08_V000_I02159_visible.png').parent
     ann = shared_file('kaist', 'mlpd', 'KAIST_annotation.json')

@@ -272,6 +272,7 @@ def test_citypersons_to_coco_never_overwrites_a_foreign_file(tmp_path):
 SYNTH = 'tools/misc/make_synthetic_citypersons.py'
 
 
+@pytest.mark.realdata
 def test_make_synthetic_citypersons_refuses_a_real_dataset_root(tmp_path):
     root = tmp_path / 'citypersons'
     (root / 'annotations').mkdir(parents=True)

@@ -20,6 +20,7 @@ CASES = {  # config: (ann_file, dataset overrides, expected number of images)
 }
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize('name', sorted(CASES))
 def test_dataset_config_builds(name):
     parts, extra, num = CASES[name]

@@ -77,6 +77,7 @@ def test_miss_rate_metric_without_ann_file():
     assert results[False] == pytest.approx(50.0)
 
 
+@pytest.mark.realdata
 def test_citypersons_dataset_real_and_filter(tmp_path):
     ann = shared_file('citypersons', 'val_gt.json')
     ds = DATASETS.build(dict(type='CityPersonsDataset', ann_file=str(ann),
@@ -119,6 +120,7 @@ def _build_with_pipeline(ann, tmp_path):
                   dict(type='PackDetInputs')]))
 
 
+@pytest.mark.realdata
 def test_kitti_and_mot_metrics_on_real_gt():
     from mmped.datasets.parsers import parse_kitti, parse_mot
     label_dir = shared_file('kitti', 'training', 'label_2')

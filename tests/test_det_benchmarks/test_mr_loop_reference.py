@@ -75,6 +75,7 @@ def loop_mr(gt_images, dets, setup, max_dets=1000, refs=REFS):
         return math.exp(np.mean(np.log(1 - rec_at)))
 
 
+@pytest.mark.realdata
 def test_vectorised_equals_loop_on_jittered_citypersons():
     gt = parse_citypersons(shared_file('citypersons', 'val_gt.json'))[:60]
     rng = np.random.default_rng(3)

@@ -40,6 +40,7 @@ def run_tool(script, *args):
     return code, buf.getvalue()
 
 
+@pytest.mark.realdata
 def test_inria_real_annotation():
     recs = parse_inria(shared_file('inria', 'INRIAPerson', 'Test', 'annotations'))
     assert len(recs) == 1
@@ -49,6 +50,7 @@ def test_inria_real_annotation():
     assert r['instances'][0]['ignore_flag'] == 0 and math.isinf(r['instances'][0]['vis_ratio'])
 
 
+@pytest.mark.realdata
 def test_kitti_real_labels_and_ap(tmp_path):
     recs = parse_kitti(shared_file('kitti', 'training', 'label_2'))
     assert [r['img_id'] for r in recs] == [f'{i:06d}' for i in range(6)]
@@ -91,6 +93,7 @@ def test_kitti_ap_hand_worked():
     assert eval_kitti_pedestrian_ap(gts2, dets2, ('easy', ))['easy_R40'] < 100.0
 
 
+@pytest.mark.realdata
 def test_mot_real_gt_and_ap(tmp_path):
     gt = parse_mot(shared_file('mot15_tud', 'TUD-Campus', 'gt.txt'))
     assert len(gt) == 71 and gt[0]['img_id'] == 'TUD-Campus/000001'
@@ -114,6 +117,7 @@ def test_mot_real_gt_and_ap(tmp_path):
     assert res['AP'] == pytest.approx(100.0)
 
 
+@pytest.mark.realdata
 def test_caltech_real_json_and_bbgt(tmp_path):
     recs = parse_caltech(shared_file('caltech', 'pedestron', 'test.json'))
     assert len(recs) == 4024 and sum(len(r['instances']) for r in recs) == 7596
@@ -208,6 +212,7 @@ def test_caltech_converter_and_dataset(tmp_path):
     assert res[0] != 0 and 'V000.seq: record header: field magic' in res[1]
 
 
+@pytest.mark.realdata
 def test_citypersons_converter_roundtrip(tmp_path):
     src = shared_file('citypersons', 'anno_val.mat')
     out = tmp_path / 'val.json'
@@ -240,6 +245,7 @@ def test_gtbbox_citypersons_layout(tmp_path):
     assert recs[0]['instances'][0]['vis_ratio'] == 0.5
 
 
+@pytest.mark.realdata
 def test_eval_mr_tool_citypersons(tmp_path):
     gt = shared_file('citypersons', 'val_gt.json')
     dts = shared_file('citypersons', 'val_groundtruth_dt.json')
@@ -253,6 +259,7 @@ def test_eval_mr_tool_citypersons(tmp_path):
     assert (REPO_ROOT / 'tools' / 'analysis' / 'eval_mr.py').exists()
 
 
+@pytest.mark.realdata
 def test_eval_mr_tool_kaist_keys(tmp_path):
     gt = shared_file('kaist', 'mlpd', 'KAIST_annotation.json')
     dts = shared_file('kaist', 'mlpd', 'state_of_arts', 'MBNet_result.txt')

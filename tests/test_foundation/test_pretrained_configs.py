@@ -15,6 +15,7 @@ import pytest
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.registry import init_default_scope
+from mmengine.utils import get_installed_path
 
 from mmped.registry import MODELS
 from mmped.testing import REPO_ROOT
@@ -236,3 +237,40 @@ def test_published_weights_load_into_the_backbone(path, weight_dirs, monkeypatch
                if not ok and k.startswith(required) and not k.startswith(allowed)]
     assert not missing, f'{path}: not loaded from {FAMILY_WEIGHTS[family(path)]}: {missing}'
     assert sum(loaded.values()) >= 26  # at least the 13 conv layers of VGG16 (weight + bias)
+
+
+# ----------------------------------------------------------------- stock bases (issue 20 item 4)
+STOCK_BASES = {
+    'configs/_base_/default_runtime.py': 'mmdet::_base_/default_runtime.py',
+    'configs/gdfl/_base_/schedule_sgd_12e.py': 'mmdet::_base_/schedules/schedule_1x.py',
+    'configs/buff/_base_/person-search-rcnn_r50_1xb4-5e.py':
+    'mmdet::_base_/models/faster-rcnn_r50-caffe-c4.py',
+    'configs/_base_/models/par_baseline_r50.py': 'mmpretrain::_base_/models/resnet50.py',
+    'configs/_base_/models/reid_baseline_r50.py': 'mmpretrain::_base_/models/resnet50.py',
+    'configs/dahar/_base_/dahar_r101.py': 'mmpretrain::_base_/models/resnet101.py',
+}
+
+
+@pytest.mark.parametrize('path,stock', sorted(STOCK_BASES.items()))
+def test_stock_base_is_inherited(path, stock):
+    assert f"'{stock}'" in Path(REPO_ROOT, path).read_text()
+    # the stock file's settings arrive (mmengine marks its dicts with the package scope, and
+    # keys only the stock file sets are present)
+    cfg = load_cfg(path)
+    package, rel = stock.split('::')
+    stock_cfg = Config.fromfile(osp.join(get_installed_path(package), '.mim', 'configs', rel))
+    assert set(stock_cfg.keys()) <= set(cfg.keys())
+
+
+@pytest.mark.parametrize('path', CONFIGS)
+def test_runtime_and_loops_build_in_the_mmped_scope(path):
+    """Loops build the datasets / metrics and hooks may be mmped types: none of them may keep
+    the ``_scope_='mmdet'`` mark of an inherited stock file (the loop would not find mmped's
+    datasets)."""
+    cfg = load_cfg(path)
+    assert cfg.default_scope == 'mmped'
+    dicts = [cfg.get(k) for k in ('train_cfg', 'val_cfg', 'test_cfg', 'optim_wrapper',
+                                  'visualizer', 'log_processor')]
+    dicts += list(cfg.default_hooks.values())
+    scopes = {d.get('_scope_') for d in dicts if isinstance(d, dict)}
+    assert scopes <= {None, 'mmped'}, f'{path}: {scopes}'

@@ -39,6 +39,7 @@ def test_pixel_operations_exact():
     assert (rb[fg] == img[fg]).all() and (rb[~fg] == 0).all()
 
 
+@pytest.mark.realdata
 def test_prw_variants_on_real_frames(tmp_path):
     ann = shared_file('prw', 'alignps', 'train_pid.json')
     real = shared_file('prw', 'frames')

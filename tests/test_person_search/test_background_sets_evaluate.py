@@ -90,6 +90,7 @@ def prw_split(real_prw, tmp_path):
     return real_prw, bg
 
 
+@pytest.mark.realdata
 def test_prw_every_set_loads_and_evaluates(tmp_path, prw_split):
     root, bg = prw_split
     out = root / 'background_influence'

@@ -63,6 +63,7 @@ def _paper_iterations(num_images: int, batch_size: int):
     return 5 * per_epoch, 4 * per_epoch
 
 
+@pytest.mark.realdata
 def test_paper_schedule_prw_over_real_train_list():
     """14,260 iterations, the drop at 11,408: counted over the real PRW training list."""
     from mmped.registry import DATASETS

@@ -10,6 +10,7 @@ from mmped.utils import register_all_modules
 register_all_modules(init_default_scope=True)
 
 
+@pytest.mark.realdata
 def test_prw_real_json_and_queries():
     test_json = shared_file('prw', 'alignps', 'test_pid.json')
     queries = shared_file('prw', 'prwmini_query_info.txt')
@@ -33,6 +34,7 @@ def test_prw_real_json_and_queries():
     assert ds.get_data_info(0)['cam_id'] == 1
 
 
+@pytest.mark.realdata
 def test_prw_real_train_json_pipeline():
     train_json = shared_file('prw', 'alignps', 'train_pid.json')
     frames = shared_file('prw', 'frames')
@@ -77,6 +79,7 @@ def test_prw_bad_query_line(tiny_prw):
                    test_mode=True)
 
 
+@pytest.mark.realdata
 def test_cuhk_sysu_real_protocol():
     path = shared_file('cuhk_sysu', 'TestG100.mat')
     protocol = load_cuhk_sysu_protocol(str(path))

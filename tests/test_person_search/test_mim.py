@@ -11,6 +11,7 @@ def _last_metrics(work):
     return json.loads(logs[-1].read_text().splitlines()[-1])
 
 
+@pytest.mark.realdata
 @pytest.mark.parametrize('base', ['buff_r50_1xb4-5e_prw.py', 'baseline_r50_1xb4-5e_prw.py'])
 def test_mim_train_and_test_on_real_prw_frames(tmp_path, real_prw, tiny_config, base):
     """``mim train`` 2 iterations of the shipped config (shrunk trunk, no ImageNet download) on

@@ -10,8 +10,8 @@
 _base_ = ['mmdet::_base_/schedules/schedule_1x.py', '../../_base_/default_runtime.py']
 
 max_epochs = 12
-# the loops come from an mmdet base, which tags them `_scope_='mmdet'`: the loops build the
-# dataloaders, whose mmped datasets only resolve in the mmped scope
+# The loops and the optimiser wrapper are built in the mmped scope (mmdet's file marks them
+# `_scope_='mmdet'`, where the loops could not build mmped's datasets and metrics).
 train_cfg = dict(_scope_='mmped', val_interval=4)
 val_cfg = dict(_scope_='mmped')
 test_cfg = dict(_scope_='mmped')
@@ -22,6 +22,7 @@ param_scheduler = [
          gamma=0.1)
 ]
 optim_wrapper = dict(
+    _scope_='mmped',
     optimizer=dict(lr=1e-3, weight_decay=5e-4),
     clip_grad=dict(max_norm=35, norm_type=2))
 default_hooks = dict(
