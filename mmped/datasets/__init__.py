@@ -10,7 +10,7 @@ from .market1501 import Market1501Dataset, read_market1501_label_vectors
 from .market1501_attribute import DukeMTMCAttributeDataset, Market1501AttributeDataset
 from .mot17det import MOT17DetDataset
 from .pa100k import PA100KDataset
-from .pedestrian_attribute_base import BaseAttributeDataset
+from .pedestrian_attribute_base import BaseAttributeDataset, dataset_positive_ratio
 from .pedestrian_det import PedestrianDetDataset
 from .person_search import UNLABELLED_ID, PersonSearchDataset
 from .peta import PETADataset
@@ -24,7 +24,8 @@ from .wider_attribute import CropPersonBox, WIDERAttributeDataset
 
 __all__ = ['PersonSearchDataset', 'PRWDataset', 'CUHKSYSUDataset', 'UNLABELLED_ID']
 __all__ += [
-    'BaseAttributeDataset', 'PA100KDataset', 'PETADataset', 'RAPDataset', 'WIDERAttributeDataset',
+    'BaseAttributeDataset', 'dataset_positive_ratio', 'PA100KDataset', 'PETADataset', 'RAPDataset',
+    'WIDERAttributeDataset',
     'CropPersonBox', 'Market1501AttributeDataset', 'DukeMTMCAttributeDataset', 'BaseReIDDataset',
     'Market1501Dataset', 'read_market1501_label_vectors', 'CUHK03Dataset', 'VIPeRDataset'
 ]

@@ -26,6 +26,9 @@ model = dict(
     head=dict(
         type='MultiLabelAttrHead',
         num_classes=26,
-        # weighted sigmoid cross-entropy: exp(1 - p) on positives, exp(p) on negatives;
-        # pos_ratio=None: running estimate, or the train split's positive_ratio()
-        loss=dict(type='WeightedBCELoss', mode='exp', pos_ratio=None)))
+        # weighted sigmoid cross-entropy of DeepMAR (the paper's ref. [13]): exp(1 - p) on
+        # positives, exp(p) on negatives, p = exact positive ratio of the training split
+        # (set before training by AttributePosRatioHook); summed over the attributes and
+        # averaged over the samples
+        loss=dict(type='WeightedBCELoss', mode='exp', pos_ratio='train_split',
+                  reduction='batchmean')))

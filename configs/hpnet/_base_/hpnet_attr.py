@@ -25,6 +25,8 @@ train_cfg = dict(by_epoch=True, max_epochs=5, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)
+# exact training-split positive ratios for the weighted loss (pos_ratio='train_split')
+custom_hooks = [dict(type='mmped.AttributePosRatioHook')]
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=2, save_best='attr/mA',
                                      rule='greater'))
 

@@ -1,1 +1,4 @@
 # Copyright (c) mmped contributors. All rights reserved.
+from .attribute_pos_ratio_hook import AttributePosRatioHook
+
+__all__ = ['AttributePosRatioHook']
