@@ -59,8 +59,10 @@ class HPNet(ImageClassifier):
             (``norm_cfg``, ``act_cfg``, ``resize_mode``).
         stage (int): Training stage, 0-3 (see above). Defaults to 3.
         train_branches (Sequence[int], optional): Branches fine-tuned in stage 2 (default all).
-        predict_branch (int): Branch whose head gives the predictions in stage 2 (validation
-            while fine-tuning). Defaults to -1 (the last listed branch).
+        predict_branch (int, optional): Branch whose head gives the predictions in stage 2
+            (validation while fine-tuning). Defaults to None: the last of ``train_branches``,
+            so that validation follows a branch being trained (a branch that stage 2 does not
+            train keeps the untrained head it was initialised with).
         data_preprocessor (dict, optional): Defaults to ``mmpretrain.ClsDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -74,7 +76,7 @@ class HPNet(ImageClassifier):
                  attention_cfg: Optional[Dict] = None,
                  stage: int = 3,
                  train_branches: Optional[Sequence[int]] = None,
-                 predict_branch: int = -1,
+                 predict_branch: Optional[int] = None,
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         if isinstance(data_preprocessor, dict) or data_preprocessor is None:
@@ -105,10 +107,13 @@ class HPNet(ImageClassifier):
         num = len(self.af_net)
         self.train_branches = tuple(range(num)) if train_branches is None else tuple(
             sorted(set(train_branches)))
-        if not all(-num <= b < num for b in self.train_branches + (predict_branch, )) and num:
+        checked = self.train_branches + (() if predict_branch is None else (predict_branch, ))
+        if not all(-num <= b < num for b in checked) and num:
             raise ValueError(f'train_branches {self.train_branches} / predict_branch '
                              f'{predict_branch} out of range for {num} branches')
-        self.train_branches = tuple(b % num for b in self.train_branches) if num else ()
+        self.train_branches = tuple(sorted(b % num for b in self.train_branches)) if num else ()
+        if predict_branch is None:
+            predict_branch = self.train_branches[-1] if self.train_branches else 0
         self.predict_branch = predict_branch % num if num else 0
         # parameters frozen by the components themselves (e.g. backbone frozen_stages)
         self._own_frozen = {n for n, p in self.named_parameters() if not p.requires_grad}
