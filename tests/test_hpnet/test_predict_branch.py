@@ -2,6 +2,7 @@
 """Stage 2 validates the branch it trains."""
 import pytest
 import torch
+
 from .hpnet_test_utils import build_tiny_hpnet
 
 
