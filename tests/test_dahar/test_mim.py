@@ -65,7 +65,9 @@ def test_mim_train_test(dataset, tmp_path, write_wider, write_rap, monkeypatch):
                  '3.scale': (24, 48)}
         test = {'1.scale': (32, 64)}
         key = 'attr/mA'
-        extra = {'model.head.num_classes': 5, 'model.side_head.num_classes': 5}
+        # no mask files here: train on box masks through the explicit opt-out
+        extra = {'model.head.num_classes': 5, 'model.side_head.num_classes': 5,
+                 'allow_box_masks': True}
     opts = {**SHRINK, **extra, **_loader_options(root, train, test)}
     work = tmp_path / 'work'
     run_mim(['train', 'mmped', config, '--work-dir', work, *cfg_options_cli(opts)])

@@ -60,5 +60,8 @@ train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)
-# exact training-split positive ratios for the weighted losses (pos_ratio='train_split')
-custom_hooks = [dict(type='mmped.AttributePosRatioHook')]
+# exact training-split positive ratios for the weighted losses (pos_ratio='train_split');
+# before training, count the samples with person-mask files and refuse a masked-attention run
+# where every sample falls back to a box mask (opt out: --cfg-options allow_box_masks=True)
+custom_hooks = [dict(type='mmped.AttributePosRatioHook'), dict(type='mmped.PersonMaskCheckHook')]
+allow_box_masks = False
