@@ -17,6 +17,7 @@ from .peta import PETADataset
 from .prw import PRWDataset
 from .rap import RAPDataset
 from .reid_base import BaseReIDDataset
+from .reid_concat_dataset import ReIDConcatDataset
 from .samplers import *  # noqa: F401,F403
 from .transforms import *  # noqa: F401,F403
 from .viper import VIPeRDataset
@@ -34,3 +35,4 @@ __all__ += [
     'KITTIPedestrianDataset', 'MOT17DetDataset'
 ]
 __all__ += ['KAISTDataset']
+__all__ += ['ReIDConcatDataset']

@@ -31,7 +31,7 @@ def _load_tool(rel: str):
 
 def test_every_config_builds_its_stage():
     register_all_modules(init_default_scope=False)
-    assert len(CONFIGS) == 26
+    assert len(CONFIGS) == 29
     ablations = {
         'naive': [(0, (0, )), (1, (1, )), (2, (2, ))],
         'nomiddle': [(0, (0, 2)), (2, (0, 2))],
@@ -43,7 +43,7 @@ def test_every_config_builds_its_stage():
         cfg = Config.fromfile(str(path))
         cfg.merge_from_dict(TINY)
         stage_tag = path.name.split('_')[0].split('-')[1:]  # e.g. ['stage2', 'naive']
-        reid = any(k in path.name for k in ('market1501', 'cuhk03', 'viper'))
+        reid = any(k in path.name for k in ('market1501', 'cuhk03', 'viper', 'jstl'))
         expected = ablations[stage_tag[1]] if len(stage_tag) > 1 else [(i, (0, 1, 2))
                                                                        for i in range(3)]
         assert cfg.model.stage == int(stage_tag[0][-1]), path.name

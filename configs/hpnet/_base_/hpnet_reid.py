@@ -35,8 +35,10 @@ train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=2)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)
-default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=2, save_best='reid/R1',
-                                     rule='greater'))
+# Market-1501 and VIPeR have no validation split: the validation loop runs on the test split
+# for monitoring only, and the last checkpoint of the fixed schedule is the model (configs with
+# a validation split, CUHK03 and JSTL, set save_best)
+default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=2, save_best=None))
 
 # stage 1: the M-net alone
 stage1_optim_wrapper = dict(

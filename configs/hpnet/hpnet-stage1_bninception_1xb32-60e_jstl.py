@@ -1,0 +1,8 @@
+# HydraPlus-Net re-ID on Market-1501 + CUHK03 + VIPeR jointly (JSTL), stage 1: the M-net alone.
+_base_ = './hpnet-stage3_bninception_1xb32-10e_jstl.py'
+
+model = dict(stage=1)
+load_from = None
+optim_wrapper = {{_base_.stage1_optim_wrapper}}
+param_scheduler = {{_base_.stage1_param_scheduler}}
+train_cfg = {{_base_.stage1_train_cfg}}
