@@ -9,6 +9,7 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from mmped.engine.optimizers import amp_optim_wrapper_cfg
 from mmped.utils import load_tool_config, register_all_modules
 from mmped.utils.dist_env import setup_cpu_distributed
 
@@ -19,7 +20,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--amp', action='store_true', default=False,
-        help='enable automatic-mixed-precision training')
+        help='mixed precision: float16 with a dynamic loss scale on CUDA, bfloat16 on CPU')
     parser.add_argument(
         '--auto-scale-lr', action='store_true',
         help='scale the learning rate with the actual batch size (auto_scale_lr in the config)')
@@ -47,16 +48,11 @@ def build_cfg(args: argparse.Namespace) -> Config:
     cfg = load_tool_config(args.config, args.cfg_options, args.work_dir, args.launcher)
 
     if args.amp:
-        optim_wrapper = cfg.optim_wrapper.type
-        if optim_wrapper == 'AmpOptimWrapper':
+        if cfg.optim_wrapper.get('type') in ('AmpOptimWrapper', 'mmped.CPUAmpOptimWrapper'):
             print_log('AMP training is already enabled in your config.',
                       logger='current', level=logging.WARNING)
         else:
-            assert optim_wrapper == 'OptimWrapper', (
-                '`--amp` is only supported when the optimizer wrapper type is '
-                f'`OptimWrapper` but got {optim_wrapper}.')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.loss_scale = 'dynamic'
+            cfg.optim_wrapper = amp_optim_wrapper_cfg(cfg.optim_wrapper)
 
     if args.auto_scale_lr:
         if 'auto_scale_lr' in cfg and 'enable' in cfg.auto_scale_lr \

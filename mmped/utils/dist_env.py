@@ -9,11 +9,14 @@ with gloo first (mmengine then skips ``init_dist``) and sets ``device_ids=None``
 wrapper, which is how DDP runs CPU modules. With CUDA nothing changes.
 """
 import logging
+from typing import List
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.logging import print_log
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 
 
 def setup_cpu_distributed(cfg: Config) -> bool:
@@ -40,3 +43,28 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def exclude_replicated_buffers(model: nn.Module) -> List[str]:
+    """Tell DDP not to broadcast buffers that every rank already updates identically.
+
+    A submodule lists such buffers by name in a ``replicated_buffers`` attribute (the OIM
+    lookup table and queue, updated from features gathered across ranks). Their fully
+    qualified names are added to the model's DDP ignore list, so a wrapper built with
+    ``broadcast_buffers=True`` still leaves them out of its per-iteration broadcast (and of
+    the one at construction); other buffers are broadcast as configured.
+
+    Args:
+        model (nn.Module): The module DDP will wrap (call before wrapping).
+
+    Returns:
+        list[str]: The names excluded, sorted.
+    """
+    names = {f'{prefix}.{buf}' if prefix else buf
+             for prefix, module in model.named_modules()
+             for buf in getattr(module, 'replicated_buffers', ())}
+    if names:
+        names |= set(getattr(model, '_ddp_params_and_buffers_to_ignore', ()))
+        DistributedDataParallel._set_params_and_buffers_to_ignore_for_model(
+            model, sorted(names))
+    return sorted(names)

@@ -88,6 +88,7 @@ def test_sequential_duplicates_and_queue_wrap():
 
 
 def _ddp_worker(rank: int, init_file: str, out_dir: str) -> None:
+    torch.set_num_threads(1)  # a forked child must not use the parent's OpenMP pool
     dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank, world_size=2)
     torch.manual_seed(0)
     loss = OIMLoss(num_features=4, num_pids=3, queue_size=4).train()
@@ -123,3 +124,64 @@ def test_empty_batch():
     out = loss(torch.zeros(0, 2), torch.zeros(0, dtype=torch.long))
     assert out.item() == 0.0
     torch.testing.assert_close(loss.lut, torch.eye(2))
+
+
+class _TinyReIDModel(torch.nn.Module):
+    """A layer with an ordinary buffer next to an OIM loss (the layout of a person-search model)."""
+
+    def __init__(self, rank: int) -> None:
+        super().__init__()
+        self.embed = torch.nn.Linear(4, 4)
+        self.embed.register_buffer('stat', torch.full((1, ), float(rank)))
+        self.oim = OIMLoss(num_features=4, num_pids=3, queue_size=2)
+        self.oim.lut.fill_(float(rank))
+        self.oim.queue.fill_(float(rank))
+        self.oim.queue_head.fill_(rank)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.embed(x).sum()
+
+
+def _broadcast_worker(rank: int, init_file: str, out_dir: str) -> None:
+    from torch.nn.parallel import DistributedDataParallel
+
+    from mmped.utils.dist_env import exclude_replicated_buffers
+    torch.set_num_threads(1)  # a forked child must not use the parent's OpenMP pool
+    dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank, world_size=2)
+    model = _TinyReIDModel(rank)
+    ignored = exclude_replicated_buffers(model)
+    ddp = DistributedDataParallel(model, broadcast_buffers=True)
+    ddp(torch.ones(2, 4)).backward()
+    torch.save(dict(ignored=ignored, stat=model.embed.stat.clone(), lut=model.oim.lut.clone(),
+                    queue=model.oim.queue.clone(), head=model.oim.queue_head.clone()),
+               f'{out_dir}/rank{rank}.pt')
+    dist.destroy_process_group()
+
+
+def test_ddp_does_not_broadcast_oim_memories(tmp_path):
+    """With ``broadcast_buffers=True`` DDP copies rank 0's buffers to every rank at construction
+    and before each forward. The OIM memories are excluded (each rank keeps its own values:
+    the replicas are kept identical by the gathered update instead), ordinary buffers are not."""
+    mp.start_processes(_broadcast_worker, args=(str(tmp_path / 'init'), str(tmp_path)),
+                       nprocs=2, start_method='fork', join=True)
+    r1 = torch.load(tmp_path / 'rank1.pt')
+    assert r1['ignored'] == ['oim.lut', 'oim.queue', 'oim.queue_head']
+    assert r1['stat'].item() == 0.0  # broadcast from rank 0
+    assert torch.equal(r1['lut'], torch.ones(3, 4))  # kept: not broadcast
+    assert torch.equal(r1['queue'], torch.ones(2, 4))
+    assert r1['head'].item() == 1
+
+
+def test_person_search_model_excludes_its_oim_memories(tiny_config, tiny_prw, tmp_path):
+    from mmengine.config import Config
+
+    from mmped.registry import MODELS
+    from mmped.utils import register_all_modules
+    register_all_modules()
+    path = tiny_config(tmp_path / 'cfg.py', 'buff_r50_1xb4-5e_prw.py', tiny_prw)
+    cfg = Config.fromfile(str(path))
+    model = MODELS.build(cfg.model)
+    ignored = sorted(model._ddp_params_and_buffers_to_ignore)
+    oim_prefix = next(name for name, m in model.named_modules() if isinstance(m, OIMLoss))
+    assert ignored == [f'{oim_prefix}.{b}' for b in ('lut', 'queue', 'queue_head')]
+    assert all(name in model.state_dict() for name in ignored)  # still saved in checkpoints

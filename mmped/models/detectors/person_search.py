@@ -13,6 +13,7 @@ from mmengine.structures import InstanceData
 from torch import Tensor
 
 from mmped.registry import MODELS
+from mmped.utils.dist_env import exclude_replicated_buffers
 
 # ImageNet ResNet-50 checkpoint prefixes -> the modules that start from them
 _TRUNK_PREFIXES = ('conv1.', 'bn1.', 'layer1.', 'layer2.', 'layer3.')
@@ -82,6 +83,7 @@ class PersonSearchRCNN(TwoStageDetector):
         self.seg_level = seg_level
         self.fam_levels = tuple(fam_levels)
         self.pretrained_trunk = pretrained_trunk
+        exclude_replicated_buffers(self)  # OIM memories: identical on every rank already
 
     # ----------------------------------------------------------------- features
     def extract_levels(self, batch_inputs: Tensor) -> List[Tensor]:

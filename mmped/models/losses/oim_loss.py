@@ -64,7 +64,14 @@ class OIMLoss(nn.Module):
             30 in later work. Defaults to 10.
         momentum (float): Lookup-table momentum. Defaults to 0.5.
         loss_weight (float): Weight of the loss (BUFF: lambda = 0.5). Defaults to 1.0.
+
+    Under DDP the memories need no broadcast: every rank applies the same gathered update.
+    They are listed in ``replicated_buffers``, which
+    :func:`mmped.utils.dist_env.exclude_replicated_buffers` hands to DDP as buffers to ignore
+    (86 MB per iteration on CUHK-SYSU otherwise, when the wrapper broadcasts buffers).
     """
+
+    replicated_buffers = ('lut', 'queue', 'queue_head')
 
     def __init__(self,
                  num_features: int = 2048,
@@ -107,18 +114,32 @@ class OIMLoss(nn.Module):
         person_ids = person_ids.long().view(-1)
         if person_ids.numel() != feats.shape[0]:
             raise ValueError(f'{person_ids.numel()} person ids for {feats.shape[0]} features')
-        if (person_ids >= self.num_pids).any():
-            raise ValueError(f'person id {int(person_ids.max())} >= num_pids={self.num_pids}')
+        self._check_person_ids(person_ids)
         feats = F.normalize(feats, dim=1)
         logits = self.scale * feats @ torch.cat([self.lut, self.queue], dim=0).t()
+        # mean over labelled features without a host sync: unlabelled targets are ignored and
+        # the sum is divided by the (device-side) count; no labelled feature gives 0 * logits
         labelled = person_ids >= 0
-        if labelled.any():
-            loss = F.cross_entropy(logits[labelled], person_ids[labelled])
-        else:
-            loss = logits.sum() * 0.0
+        targets = torch.where(labelled, person_ids, torch.full_like(person_ids, -100))
+        loss = F.cross_entropy(logits, targets, ignore_index=-100, reduction='sum')
+        loss = loss / labelled.sum().clamp(min=1)
         if self.training:
             self.update(*self._gather(feats, person_ids))
         return self.loss_weight * loss
+
+    def _check_person_ids(self, person_ids: Tensor) -> None:
+        """Refuse identities ``>= num_pids``: a ValueError on CPU, a device-side assert elsewhere.
+
+        The device assert fails the next synchronising call instead of stopping the step for a
+        host-device round trip every iteration.
+        """
+        too_large = person_ids >= self.num_pids
+        if person_ids.device.type == 'cpu':
+            if too_large.any():
+                raise ValueError(
+                    f'person id {int(person_ids.max())} >= num_pids={self.num_pids}')
+        else:
+            torch._assert_async(~too_large.any(), f'a person id is >= num_pids={self.num_pids}')
 
     @staticmethod
     def _gather(feats: Tensor, person_ids: Tensor) -> Tuple[Tensor, Tensor]:
@@ -134,27 +155,52 @@ class OIMLoss(nn.Module):
         """
         feats = feats.detach().to(self.lut.dtype)
         labelled = person_ids >= 0
-        ids, lab_feats = person_ids[labelled], feats[labelled]
-        if ids.numel():
-            # occurrence rank of every id in input order: round r updates the r-th occurrence
-            # of each identity at once, which equals the sequential per-sample update
-            order = torch.sort(ids, stable=True).indices
-            sorted_ids = ids[order]
-            first = torch.ones_like(sorted_ids, dtype=torch.bool)
-            first[1:] = sorted_ids[1:] != sorted_ids[:-1]
-            start = torch.cummax(torch.where(first, torch.arange(len(ids), device=ids.device),
-                                             torch.zeros_like(ids)), dim=0).values
-            occurrence = torch.empty_like(ids)
-            occurrence[order] = torch.arange(len(ids), device=ids.device) - start
-            for r in range(int(occurrence.max()) + 1):
-                sel = occurrence == r
-                rid = ids[sel]
-                new = self.momentum * self.lut[rid] + (1.0 - self.momentum) * lab_feats[sel]
-                self.lut[rid] = F.normalize(new, dim=1)
-        unl_feats = feats[~labelled]
-        num = unl_feats.shape[0]
-        if num and self.queue_size:
-            slots = (self.queue_head + torch.arange(num, device=feats.device)) % self.queue_size
-            keep = slice(max(0, num - self.queue_size), num)  # later features overwrite earlier
-            self.queue[slots[keep]] = unl_feats[keep]
-            self.queue_head.copy_((self.queue_head + num) % self.queue_size)
+        # one host transfer per update: how many features fall in each occurrence round (the
+        # r-th appearance of an identity in input order) and how many are unlabelled; the
+        # features are then sliced by position, without boolean indexing (a sync each)
+        occurrence = self._occurrence_rank(person_ids, labelled)
+        rounds = torch.where(labelled, occurrence, torch.full_like(occurrence, -1))
+        order = torch.sort(rounds, stable=True).indices
+        counts = torch.bincount(rounds + 1, minlength=1).tolist()
+        num_unlabelled, round_sizes = counts[0], counts[1:]
+        start = num_unlabelled
+        for size in round_sizes:
+            idx = order[start:start + size]
+            rid = person_ids[idx]
+            new = self.momentum * self.lut[rid] + (1.0 - self.momentum) * feats[idx]
+            self.lut[rid] = F.normalize(new, dim=1)
+            start += size
+        if num_unlabelled and self.queue_size:
+            unl_feats = feats[order[:num_unlabelled]]  # input order (stable sort)
+            slots = (self.queue_head + torch.arange(num_unlabelled, device=feats.device)
+                     ) % self.queue_size
+            keep = slice(max(0, num_unlabelled - self.queue_size), num_unlabelled)
+            self.queue[slots[keep]] = unl_feats[keep]  # later features overwrite earlier
+            self.queue_head.copy_((self.queue_head + num_unlabelled) % self.queue_size)
+
+    @staticmethod
+    def _occurrence_rank(person_ids: Tensor, labelled: Tensor) -> Tensor:
+        """The occurrence index of every labelled identity in input order (0 for its first).
+
+        Updating round ``r`` (all ``r``-th occurrences at once) equals the sequential
+        per-feature update, because an identity appears at most once per round.
+
+        Args:
+            person_ids (Tensor): Shape (N, ).
+            labelled (Tensor): Shape (N, ), bool; unlabelled entries get arbitrary ranks.
+
+        Returns:
+            Tensor: Shape (N, ), long.
+        """
+        n = person_ids.numel()
+        keys = torch.where(labelled, person_ids, torch.full_like(person_ids, -1))
+        order = torch.sort(keys, stable=True).indices
+        sorted_ids = keys[order]
+        first = torch.ones_like(sorted_ids, dtype=torch.bool)
+        first[1:] = sorted_ids[1:] != sorted_ids[:-1]
+        positions = torch.arange(n, device=person_ids.device)
+        start = torch.cummax(torch.where(first, positions, torch.zeros_like(positions)),
+                             dim=0).values
+        occurrence = torch.empty_like(person_ids)
+        occurrence[order] = positions - start
+        return occurrence
