@@ -136,7 +136,8 @@ def test_jstl_config_trains_and_tests_through_mim(tmp_path):
                        'datasets.2.': roots['viper']}
         for prefix, root in members.items():
             opts[f'{loader}.dataset.{prefix}data_root'] = str(root)
-            opts[f'{loader}.dataset.{prefix}pipeline.1.scale'] = (32, 64)
+            opts[f'{loader}.dataset.{prefix}pipeline.1.scale'] = (64, 64)
+            opts[f'{loader}.dataset.{prefix}pipeline.2.crop_size'] = 56
             if root == roots['cuhk']:
                 opts.update({f'{loader}.dataset.{prefix}{k}': v for k, v in cuhk.items()})
     # 4 + 8 + 4 training images per identity pair of views: 2 iterations of 8 images

@@ -82,7 +82,8 @@ def _pa100k_options(root: Path) -> dict:
             f'{key}.batch_size': 2,
             f'{key}.num_workers': 0,
             f'{key}.persistent_workers': False,
-            f'{key}.dataset.pipeline.1.scale': (32, 64),
+            f'{key}.dataset.pipeline.1.scale': (64, 64),
+            f'{key}.dataset.pipeline.2.crop_size': 56,
         })
     return opts
 
@@ -141,7 +142,8 @@ def test_reid_stage3_in_process_with_cosine_metric(tmp_path):
     for key in ('train_dataloader', 'val_dataloader'):
         opts.update({f'{key}.dataset.data_root': f'{root}/', f'{key}.batch_size': 4,
                      f'{key}.num_workers': 0, f'{key}.persistent_workers': False,
-                     f'{key}.dataset.pipeline.1.scale': (32, 64)})
+                     f'{key}.dataset.pipeline.1.scale': (64, 64),
+                     f'{key}.dataset.pipeline.2.crop_size': 56})
     cfg.merge_from_dict(opts)
     cfg.test_dataloader = cfg.val_dataloader
     cfg.work_dir = str(tmp_path / 'work')
@@ -160,8 +162,9 @@ def test_vis_tool_writes_image_for_real_crop(tmp_path):
     cfg.merge_from_dict({'model.backbone.widen_factor': 0.0625})
     with pytest.warns(UserWarning, match='random weights'):
         image, maps, ori_hw = tool.compute_attention(cfg, str(crop), branches=[0, -1])
-    assert image.shape == (299, 299, 3) and ori_hw == (128, 64)
-    assert [(lvl, m.shape) for lvl, m in maps] == [(0, (8, 19, 19)), (2, (8, 10, 10))]
+    # the authors' test input: resize to 256 x 256, centre 224 crop (strides 16 and 32)
+    assert image.shape == (224, 224, 3) and ori_hw == (128, 64)
+    assert [(lvl, m.shape) for lvl, m in maps] == [(0, (8, 14, 14)), (2, (8, 7, 7))]
     assert all((m >= 0).all() for _, m in maps)  # ReLU attention
     out = tmp_path / 'att.png'
     tool.draw(image, maps, str(out), ori_hw)

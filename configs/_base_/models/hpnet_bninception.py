@@ -18,8 +18,13 @@ model = dict(
         dict(att_level=2, target_levels=(0, 1, 2)),
     ],
     num_att_channels=8,
+    # 'paper': one copy of the later blocks per MDA module ("the M-net is duplicated three
+    # times"), GAP + FC on the raw features; 'authors': the released model definitions
+    # (unshared copy per attention channel, 512-d embeddings), see configs/hpnet/README.md
+    af_layout='paper',
+    with_cp=False,  # activation checkpointing of the AF-net block copies (stage 2 memory)
     attention_cfg=dict(norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'),
-                       resize_mode='bilinear'),
+                       resize_mode='nearest'),  # as the authors' files
     stage=3,
     train_branches=None,
     predict_branch=None,  # stage 2: the last of train_branches

@@ -1,8 +1,9 @@
 # Settings shared by the HP-net re-ID configs: the model with the re-ID head (GAP + FC feature,
-# softmax identity loss, L2-normalised feature ranked by cosine distance), 299 x 299 pipelines
-# (inception_v2 input size) and the schedule of every training stage. Stage 3 is active here;
-# the stage-1 / stage-2 configs select theirs (`stage1_*`, `stage2_*`). The paper gives no
-# schedule: SGD, momentum 0.9, weight decay 5e-4, batch 32 (see configs/hpnet/README.md).
+# softmax identity loss, L2-normalised feature ranked by cosine distance), the pipelines of the
+# authors' released files (resize to 256 x 256, random 224 crop + mirror; test: centre 224 crop)
+# and the schedule of every training stage. Stage 3 is active here; the stage-1 / stage-2
+# configs select theirs (`stage1_*`, `stage2_*`). The paper gives no schedule: SGD, momentum
+# 0.9, weight decay 5e-4, batch 32 (see configs/hpnet/README.md).
 _base_ = ['../../_base_/models/hpnet_bninception.py', '../../_base_/default_runtime.py']
 
 model = dict(
@@ -17,13 +18,15 @@ model = dict(
 hpnet_meta_keys = ('sample_idx', 'img_path', 'pid', 'camid', 'split')
 hpnet_train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='mmpretrain.Resize', scale=(299, 299)),
+    dict(type='mmpretrain.Resize', scale=(256, 256)),
+    dict(type='mmpretrain.RandomCrop', crop_size=224),
     dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='mmpretrain.PackInputs', meta_keys=hpnet_meta_keys),
 ]
 hpnet_test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='mmpretrain.Resize', scale=(299, 299)),
+    dict(type='mmpretrain.Resize', scale=(256, 256)),
+    dict(type='CenterCrop', crop_size=224),
     dict(type='mmpretrain.PackInputs', meta_keys=hpnet_meta_keys),
 ]
 
