@@ -7,8 +7,10 @@ tensor autograd saves for the backward pass is recorded through
 the graph holds between forward and backward, i.e. the activation memory of a training step
 (weights, gradients and optimizer state excluded; the frozen M-net runs without a graph).
 It grows linearly with the batch, so the per-image number times the config's batch size gives
-the activation memory of the config. Measured with batch 1 (a small batch keeps the CPU run
-short); ``--batch-size`` checks the linearity.
+the activation memory of the config. With ``with_cp`` the checkpointed blocks save nothing
+through those hooks, but their inputs stay alive until the backward pass: they are counted
+too (a forward pre-hook on every AF-net block copy). Measured with batch 1 (a small batch
+keeps the CPU run short); ``--batch-size`` checks the linearity.
 
 Example::
 
@@ -38,14 +40,29 @@ def saved_bytes(model: torch.nn.Module, inputs: torch.Tensor,
     """
     seen: Dict[int, int] = {}
 
-    def pack(t: torch.Tensor):
+    def record(t: torch.Tensor) -> torch.Tensor:
         storage = t.untyped_storage()
         seen[storage.data_ptr()] = storage.nbytes()
         return t
 
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        losses = model.loss(inputs, data_samples)
-    sum(losses.values()).backward()
+    def block_input(module, args) -> None:  # inputs kept for a checkpointed recomputation
+        if getattr(module, '_mmped_cp', False) and args[0].requires_grad:
+            record(args[0])
+
+    handles = []
+    for branch in getattr(model, 'af_net', []):
+        for block in branch.post_blocks.values():
+            block._mmped_cp = branch.with_cp
+            handles.append(block.register_forward_pre_hook(block_input))
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(record, lambda t: t):
+            losses = model.loss(inputs, data_samples)
+        for block in (b for br in getattr(model, 'af_net', []) for b in br.post_blocks.values()):
+            block._mmped_cp = False  # the backward's recomputation is not counted again
+        sum(losses.values()).backward()
+    finally:
+        for h in handles:
+            h.remove()
     return sum(seen.values())
 
 
