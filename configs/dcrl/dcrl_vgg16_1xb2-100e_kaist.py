@@ -3,14 +3,19 @@
 # Liu et al., "Deep cross-modal representation learning and distillation for
 # illumination-invariant pedestrian detection", IEEE TCSVT 2021. See README.md for the choices
 # made where the paper is silent.
+# Not built on an mmdet Faster R-CNN base: the two-stream VGG16, the single-level RPN / RoI head
+# without FPN, the segmentation heads and the fusion RoI head would each need `_delete_`, more
+# than the inherited train / test settings would save.
 _base_ = [
     '../_base_/datasets/kaist_rgbt.py',
     '../_base_/default_runtime.py',
 ]
 
-# torchvision VGG16 ImageNet weights (``features.*``), loaded into both streams; set to None
-# to train from scratch
-vgg16_pretrained = 'checkpoints/vgg16-397923af.pth'
+# ImageNet VGG16 (torchvision's weights, `torchvision://vgg16`: downloaded on first use or found
+# in $MMPED_CHECKPOINTS), loaded into both streams; the inputs are normalised as those weights
+# expect (RGB, ImageNet mean / std; the thermal stream with the same statistics, see README.md).
+# Train from scratch with `--cfg-options model.backbone.pretrained=None`.
+vgg16_pretrained = 'torchvision://vgg16'
 
 # pedestrian anchors: h / w = 2.44 (w / h = 0.41), heights 25 px .. ~420 px at stride 16
 anchor_scales = [1.0, 1.6, 2.56, 4.1, 6.55, 10.49, 16.78]

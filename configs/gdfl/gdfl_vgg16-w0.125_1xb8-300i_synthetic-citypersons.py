@@ -5,14 +5,17 @@
 # small / large split are halved; everything else is the CityPersons GDFL model, evaluated with the
 # real CityPersons miss-rate protocol on the synthetic val split. Trained from scratch in minutes
 # (no ImageNet VGG16 here), the backbone gets BatchNorm and the inputs unit-variance
-# normalisation; both are demo-only choices.
+# normalisation; both are demo-only choices. `init_cfg=None`: random (Xavier) backbone weights by
+# design, the only mmped config without ImageNet initialisation.
 _base_ = [
     './_base_/gdfl_vgg16.py', './_base_/citypersons.py', './_base_/schedule_adam_40e.py'
 ]
 
 data_root = 'demo_out/data/'
 model = dict(
-    data_preprocessor=dict(std=[58.395, 57.12, 57.375]),
+    # RGB, ImageNet mean / std (no pretrained weights to match; unit variance helps from scratch)
+    data_preprocessor=dict(
+        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
     backbone=dict(widen_factor=0.125, norm_cfg=dict(type='BN'), init_cfg=None),
     neck=dict(in_channels=(32, 64, 64, 64, 32), mask_channels=32),
     bbox_head=dict(

@@ -17,7 +17,8 @@ Pretrained weights named by URL (``http(s)://``), by ``torchvision://NAME`` or b
 (``os.pathsep``-separated), in torch's hub cache ``$TORCH_HOME/hub/checkpoints`` (where torch,
 mmengine and mmped save what they download; ``~/.cache/torch/hub/checkpoints`` by default),
 and are downloaded there otherwise (with the hash prefix of the file name checked). A machine
-without network access puts the files, under their published names, into one of those folders.
+without network access puts the files, under their published names, into one of those folders;
+``MMPED_OFFLINE=1`` forbids the download attempt (mmped's tests set it).
 """
 import os
 import os.path as osp
@@ -167,7 +168,8 @@ def find_pretrained_file(url: str, download: bool = True, progress: bool = False
 
     Args:
         url (str): ``http(s)://`` URL; its last path component is the file name looked up.
-        download (bool): Download when no local copy exists. Defaults to True.
+        download (bool): Download when no local copy exists (never with ``MMPED_OFFLINE``
+            set to anything but ``0``). Defaults to True.
         progress (bool): Show a download progress bar. Defaults to False.
 
     Returns:
@@ -185,6 +187,8 @@ def find_pretrained_file(url: str, download: bool = True, progress: bool = False
             return path
     target = osp.join(dirs[-1], file_name)
     error = 'download disabled'
+    if os.environ.get('MMPED_OFFLINE', '') not in ('', '0'):
+        download, error = False, 'download disabled by MMPED_OFFLINE'
     if download:
         os.makedirs(dirs[-1], exist_ok=True)
         match = _HASH_PREFIX.search(file_name)

@@ -31,6 +31,7 @@ def shrink_options(kind: str, root: Path, train: dict, test: dict, resize_index:
     """``--cfg-options`` making a baseline config tiny (ResNet-18, 32x64 inputs, 1 epoch)."""
     opts = {
         'model.backbone.depth': 18,
+        'model.backbone.init_cfg': None,  # ResNet-18: no ResNet-50 ImageNet weights
         'model.head.in_channels': 512,
         'train_cfg.max_epochs': 1,
         'train_cfg.val_interval': 1,

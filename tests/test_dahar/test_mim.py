@@ -14,6 +14,7 @@ CONFIGS = REPO_ROOT / 'configs' / 'dahar'
 # a ResNet-18 of widths 8..64 and 64-pixel inputs instead of ResNet-101 at 224
 SHRINK = {
     'model.backbone.depth': 18,
+    'model.backbone.init_cfg': None,  # ResNet-18: no ResNet-101 ImageNet weights
     'model.backbone.stem_channels': 8,
     'model.backbone.base_channels': 8,
     'model.head.in_channels': 64,

@@ -23,6 +23,7 @@ def offline(monkeypatch, tmp_path):
     """Empty torch cache under tmp_path, no MMPED_CHECKPOINTS, downloads fail (and are counted)."""
     monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'torch_home'))
     monkeypatch.delenv('MMPED_CHECKPOINTS', raising=False)
+    monkeypatch.delenv('MMPED_OFFLINE', raising=False)  # tests/conftest.py sets it
     calls = []
 
     def no_network(url, dst, hash_prefix=None, progress=True):
@@ -104,3 +105,14 @@ def test_downloaded_file_with_pickled_code_is_refused(offline, tmp_path):
     with pytest.raises(UnsafeCheckpointError, match='not a weights-only checkpoint'):
         CheckpointLoader.load_checkpoint('torchvision://resnet50')
     assert not marker.exists()
+
+
+def test_mmped_offline_forbids_the_download_attempt(offline, monkeypatch):
+    monkeypatch.setenv('MMPED_OFFLINE', '1')
+    with pytest.raises(PretrainedWeightsNotFoundError, match='disabled by MMPED_OFFLINE'):
+        CheckpointLoader.load_checkpoint('torchvision://resnet50')
+    assert offline == []
+    monkeypatch.setenv('MMPED_OFFLINE', '0')  # "0" means online
+    with pytest.raises(PretrainedWeightsNotFoundError, match='no network'):
+        CheckpointLoader.load_checkpoint('torchvision://resnet50')
+    assert len(offline) == 1

@@ -18,7 +18,9 @@ from mmped.testing import REPO_ROOT, cfg_options_cli, run_mim, shared_file
 from mmped.utils import register_all_modules
 
 CONFIGS = sorted((REPO_ROOT / 'configs' / 'hpnet').glob('*.py'))
-TINY = {'model.backbone.widen_factor': 0.0625, 'model.num_att_channels': 2}
+# a 1/16-width BN-Inception takes no ImageNet weights: init_cfg=None
+TINY = {'model.backbone.widen_factor': 0.0625, 'model.num_att_channels': 2,
+        'model.backbone.init_cfg': None}
 
 
 def _load_tool(rel: str):

@@ -107,6 +107,7 @@ def write_tiny_config(path: Path, base: str, data_root: Path, levels=(1, 2, 3, 4
 _base_ = '{REPO_ROOT / 'configs' / 'buff' / base}'
 data_root = '{data_root}/'
 model = dict(
+    pretrained_trunk=None,  # an 8-channel trunk takes no ImageNet weights
     backbone=dict(base_channels=8, norm_cfg=dict(type='BN', requires_grad=True)),
     fg_attention={fg},
     fam_levels={tuple(levels)},

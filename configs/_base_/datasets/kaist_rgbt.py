@@ -14,8 +14,9 @@ backend_args = None
 # KAIST frames are 640 x 512 and used at that size (the Resize is a no-op on them)
 img_scale = (640, 512)
 
-# ImageNet statistics for both streams (both start from ImageNet VGG16; the thermal image is a
-# replicated gray image), per modality, RGB order after the per-modality BGR -> RGB flip
+# ImageNet statistics for both streams, as torchvision's VGG16 weights expect (both streams start
+# from them; the thermal image is a replicated gray image, so its three channels get the RGB
+# mean / std too), per modality, RGB order after the per-modality BGR -> RGB flip
 data_preprocessor = dict(
     type='MultiModalDetDataPreprocessor',
     mean=[123.675, 116.28, 103.53, 123.675, 116.28, 103.53],

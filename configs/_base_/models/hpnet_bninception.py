@@ -3,14 +3,23 @@
 # `stage` picks the training step (1: M-net, 2: MDA branches, 3: final GAP + FC; see
 # configs/hpnet/README.md); set the head per task (attribute head here, re-ID in the re-ID
 # configs). `in_channels` of the heads is computed by the model.
+# M-net initialisation: the ImageNet BN-Inception converted from Caffe by Cadene
+# (pretrained-models.pytorch; downloaded on first use or found in $MMPED_CHECKPOINTS; its Caffe
+# layer names are converted on loading). Those weights expect BGR 0-255 inputs minus
+# [104, 117, 128], std 1, which is the data_preprocessor below. Stage 1 trains from it; stages 2
+# and 3 start from the previous stage's checkpoint (load_from) and set init_cfg=None.
+# Own model base: mmpretrain has no BN-Inception (inception_v2) classifier to inherit.
+bninception_init = dict(
+    type='Pretrained',
+    checkpoint='http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-239d2248.pth')
 model = dict(
     type='HPNet',
-    backbone=dict(
-        type='BNInception',
-        # ImageNet BN-Inception from a local path (this module's or the Caffe-derived key
-        # layout; the Caffe weights expect BGR 0-255 inputs minus [104, 117, 128], std 1), e.g.
-        # init_cfg=dict(type='Pretrained', checkpoint='checkpoints/bn_inception_imagenet.pth'),
-    ),
+    data_preprocessor=dict(
+        type='mmpretrain.ClsDataPreprocessor',
+        mean=[104., 117., 128.],
+        std=[1., 1., 1.],
+        to_rgb=False),
+    backbone=dict(type='BNInception', init_cfg=bninception_init),
     neck=dict(type='mmpretrain.GlobalAveragePooling'),
     branches=[
         dict(att_level=0, target_levels=(0, 1, 2)),

@@ -1,48 +1,49 @@
 # Task-joint baseline of BUFF (sec. 4.1): Faster R-CNN on ResNet-50 conv1..conv4, RoI pooling
 # 14x7, detection head conv + FC 256, re-ID head conv5 + GAP (2048-d), OIM loss; with the paper's
 # schedule. Model and schedule only: the runnable configs add a dataset.
+# mmdet's Faster R-CNN R50-C4 (conv1..conv4 trunk, RPN on conv4, RoIAlign 14 on conv4) with the
+# paper's changes stated below: pytorch-style ResNet-50 from torchvision's ImageNet weights with
+# RGB ImageNet mean / std (mmdet's base uses the Caffe ResNet with BGR inputs), trained BN, the
+# OIM RPN anchors, RoI 14 x 7, the person-search RoI head (detection conv + FC 256 instead of
+# the shared conv5, re-ID conv5 + GAP + OIM), 64 RoIs per image and the test-time proposal /
+# NMS settings of sec. 4.1. The COCO data, schedule and evaluator of mmdet's full c4 config are
+# not inherited (the dataset configs and the schedule below replace them).
+_base_ = 'mmdet::_base_/models/faster-rcnn_r50-caffe-c4.py'
+
 model = dict(
+    _scope_='mmped',
     type='PersonSearchRCNN',
-    # ImageNet ResNet-50 (torchvision key names) for conv1..conv5 and the BUF transforms:
-    # --cfg-options model.pretrained_trunk=checkpoints/resnet50-0676ba61.pth
-    pretrained_trunk=None,
+    # ImageNet ResNet-50 (torchvision's weights, `torchvision://resnet50`: downloaded on first use
+    # or found in $MMPED_CHECKPOINTS) for conv1..conv4, the re-ID conv5 and the BUF transforms;
+    # `--cfg-options model.pretrained_trunk=None` trains from scratch
+    pretrained_trunk='torchvision://resnet50',
     data_preprocessor=dict(
-        type='DetDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         bgr_to_rgb=True,
         pad_size_divisor=16),
     backbone=dict(
-        type='ResNet',
-        depth=50,
-        num_stages=3,  # conv2..conv4; conv1 is the stem; conv5 lives in the re-ID head
-        strides=(1, 2, 2),
-        dilations=(1, 1, 1),
+        # conv2..conv4 (num_stages=3, from the base); conv1 is the stem; conv5 lives in the
+        # re-ID head
         out_indices=(0, 1, 2),
         frozen_stages=0,  # conv1 and its BN fixed (OIM setting); other BNs trained
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=False,
-        style='pytorch'),
+        style='pytorch',
+        init_cfg=None),  # the trunk is loaded by pretrained_trunk
     # fg_attention: None (no segmentation head / FAM); BUFF sets a ForegroundAttention
     fam_levels=(4, ),
     rpn_head=dict(
-        type='RPNHead',
-        in_channels=1024,
         feat_channels=512,
-        anchor_generator=dict(
-            type='AnchorGenerator', scales=[8, 16, 32], ratios=[1.0, 2.0], strides=[16]),
-        bbox_coder=dict(
-            type='DeltaXYWHBBoxCoder', target_means=[0.0] * 4, target_stds=[1.0] * 4),
-        loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
-        loss_bbox=dict(type='SmoothL1Loss', beta=1.0 / 9.0, loss_weight=1.0)),
+        anchor_generator=dict(scales=[8, 16, 32], ratios=[1.0, 2.0]),
+        loss_bbox=dict(type='SmoothL1Loss', beta=1.0 / 9.0)),
     roi_head=dict(
+        _scope_='mmped',
         type='PersonSearchRoIHead',
-        bbox_roi_extractor=dict(
-            type='SingleRoIExtractor',
-            roi_layer=dict(type='RoIAlign', output_size=(14, 7), sampling_ratio=0),
-            out_channels=1024,
-            featmap_strides=[16]),
+        shared_head=None,
+        bbox_roi_extractor=dict(roi_layer=dict(output_size=(14, 7))),
         bbox_head=dict(
+            _delete_=True,
             type='PersonSearchBBoxHead',
             in_channels=1024,
             roi_feat_size=(14, 7),
@@ -73,35 +74,11 @@ model = dict(
                 scale=10.0,
                 momentum=0.5,
                 loss_weight=0.5))),  # lambda of Eq. 4
-    train_cfg=dict(
-        rpn=dict(
-            assigner=dict(
-                type='MaxIoUAssigner', pos_iou_thr=0.7, neg_iou_thr=0.3, min_pos_iou=0.3,
-                match_low_quality=True, ignore_iof_thr=-1),
-            sampler=dict(
-                type='RandomSampler', num=256, pos_fraction=0.5, neg_pos_ub=-1,
-                add_gt_as_proposals=False),
-            allowed_border=-1,
-            pos_weight=-1,
-            debug=False),
-        rpn_proposal=dict(
-            nms_pre=12000, max_per_img=2000, nms=dict(type='nms', iou_threshold=0.7),
-            min_bbox_size=0),
-        rcnn=dict(
-            assigner=dict(
-                type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5, min_pos_iou=0.5,
-                match_low_quality=False, ignore_iof_thr=-1),
-            # 64 RoIs per image, half positive (sec. 5.2)
-            sampler=dict(
-                type='RandomSampler', num=64, pos_fraction=0.5, neg_pos_ub=-1,
-                add_gt_as_proposals=True),
-            pos_weight=-1,
-            debug=False)),
+    # 64 RoIs per image, half positive (sec. 5.2)
+    train_cfg=dict(rcnn=dict(sampler=dict(num=64, pos_fraction=0.5))),
     test_cfg=dict(
-        # 128 proposals after NMS (sec. 4.1)
-        rpn=dict(nms_pre=6000, max_per_img=128, nms=dict(type='nms', iou_threshold=0.7),
-                 min_bbox_size=0),
-        rcnn=dict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.4), max_per_img=100),
+        rpn=dict(max_per_img=128),  # 128 proposals after NMS (sec. 4.1)
+        rcnn=dict(nms=dict(iou_threshold=0.4)),
         use_gt_boxes=False))  # True: the "labelled" (ground-truth boxes) setting
 
 # SGD momentum 0.9, batch 4, weight decay 1e-4, lr 1e-3, x0.1 after epoch 4, 5 epochs

@@ -2,27 +2,28 @@
 # (layer1..layer3), side branch fusing layer2..layer4 at the stride-16 resolution into 1024
 # channels, masked attention (mask branch supervised by person masks) + SRN attention.
 # Main-net and side-branch probabilities are averaged at test time. Set num_classes per dataset.
+# Differences from mmpretrain's ResNet-101 classifier (the base): the DAHAR model and heads,
+# ImageNet initialisation (torchvision's ResNet-101, `torchvision://resnet101`, as the paper;
+# downloaded on first use or found in $MMPED_CHECKPOINTS) and the RGB ImageNet mean / std those
+# weights expect. Train from scratch with `--cfg-options model.backbone.init_cfg=None`.
+_base_ = ['mmpretrain::_base_/models/resnet101.py', '../../_base_/imagenet_preprocessing.py']
+
 num_classes = 14
 model = dict(
+    _scope_='mmped',
     type='DAHAR',
-    data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        to_rgb=True),
+    data_preprocessor={{_base_.imagenet_rgb_cls_preprocessor}},
+    # mmpretrain's types by name: inherited nested dicts carry no scope, and the unprefixed names
+    # would resolve to mmdet's ResNet under mmped
     backbone=dict(
         type='mmpretrain.ResNet',
-        depth=101,
-        out_indices=(3, ),
-        style='pytorch',
-        # ImageNet weights from a local path (the paper starts from them), e.g.
-        # init_cfg=dict(type='Pretrained', checkpoint='checkpoints/resnet101_imagenet.pth'),
-    ),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101')),
+    neck=dict(type='mmpretrain.GlobalAveragePooling'),
     # coarse step: SelfMaskBlock after these stages (0-based: layer1, layer2, layer3)
     self_mask_stages=(0, 1, 2),
     self_mask_cfg=dict(reduction=4, mask_channels=1, residual=False),
-    neck=dict(type='mmpretrain.GlobalAveragePooling'),
     head=dict(
+        _delete_=True,
         type='MultiLabelAttrHead',
         num_classes=num_classes,
         in_channels=2048,

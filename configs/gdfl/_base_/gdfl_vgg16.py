@@ -1,17 +1,22 @@
 # GDFL (Lin et al., IEEE TIP) model: VGG16 + scale-aware attention (S_c = 2, 120 px threshold) +
 # ZIZOM on conv4_3, Table I default boxes, softmax + smooth L1 (x2) + instance-sensitive mask loss,
 # hard negative mining 3:1, NMS 0.45.
-# VGG16 converted for SSD (mmdet's vgg16_caffe layout, or torchvision vgg16) from a LOCAL file;
-# the config builds without it, training needs it (or `model.backbone.init_cfg=None`).
-vgg16_checkpoint = 'checkpoints/vgg16_caffe-292e1171.pth'
+# Backbone: ImageNet VGG16 as converted for SSD (fc6 / fc7 reduced to convolutions, Caffe
+# weights; mmdet's `open-mmlab://vgg16_caffe`, downloaded on first use or found in
+# $MMPED_CHECKPOINTS), so the input is what those Caffe weights expect: BGR, ImageNet mean
+# subtracted, std 1. Train from scratch with `--cfg-options model.backbone.init_cfg=None`.
+# Not built on mmdet's `_base_/models/ssd300.py`: GDFL replaces its backbone (VGG16Det with the
+# conv3_3 tap and the ZIZOM / attention inputs), its neck and its head, so every part would
+# need `_delete_`.
+vgg16_checkpoint = 'open-mmlab://vgg16_caffe'
 
 model = dict(
     type='GDFL',
     data_preprocessor=dict(
         type='DetDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
+        mean=[103.53, 116.28, 123.675],
         std=[1, 1, 1],
-        bgr_to_rgb=True,
+        bgr_to_rgb=False,
         pad_size_divisor=1),
     backbone=dict(
         type='VGG16Det',

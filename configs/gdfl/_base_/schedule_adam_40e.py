@@ -1,5 +1,6 @@
 # Adam (as CityPersons' reference [23], followed by the paper), lr 1e-4, weight decay 5e-4, batch
 # 2 x 4, 40 epochs with x0.1 at epoch 30 (our choice: the paper gives no schedule).
+# mmdet ships no Adam schedule to inherit (its 1x / 2x / 20e are SGD): stated in full here.
 _base_ = '../../_base_/default_runtime.py'
 
 max_epochs = 40

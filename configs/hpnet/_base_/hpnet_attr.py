@@ -19,8 +19,9 @@ hpnet_test_pipeline = [
     dict(type='mmpretrain.PackInputs', algorithm_keys=('gt_valid', )),
 ]
 
-# stage 3: GAP + FC on the frozen M-net + AF-net features
-model = dict(stage=3)
+# stage 3: GAP + FC on the frozen M-net + AF-net features; every weight comes from the stage-2
+# checkpoint (load_from), so no ImageNet file is needed (stage 1 sets the ImageNet init_cfg)
+model = dict(stage=3, backbone=dict(init_cfg=None))
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))
 param_scheduler = [dict(type='CosineAnnealingLR', by_epoch=True, begin=0, T_max=5,
                         eta_min=1e-5)]

@@ -6,8 +6,11 @@
 # 0.9, weight decay 5e-4, batch 32 (see configs/hpnet/README.md).
 _base_ = ['../../_base_/models/hpnet_bninception.py', '../../_base_/default_runtime.py']
 
+# stage 3 (see below): every weight comes from the stage-2 checkpoint (load_from), so no
+# ImageNet file is needed (stage 1 sets the ImageNet init_cfg)
 model = dict(
     stage=3,
+    backbone=dict(init_cfg=None),
     head=dict(
         _delete_=True,
         type='HPNetReIDHead',
