@@ -121,6 +121,7 @@ def test_jstl_config_trains_and_tests_through_mim(tmp_path):
                  cuhk=make_cuhk03_classic(tmp_path / 'cuhk03'),
                  viper=make_viper(tmp_path / 'viper'))
     opts = {'model.backbone.widen_factor': 0.0625, 'model.num_att_channels': 2,
+            'model.backbone.init_cfg': None,
             'model.head.num_classes': 16, 'train_cfg.max_epochs': 1,
             'train_cfg.val_interval': 1, 'default_hooks.logger.interval': 1,
             'visualizer.name': f'vis_{uuid.uuid4().hex}'}
