@@ -144,10 +144,12 @@ def test_jstl_config_trains_and_tests_through_mim(tmp_path):
     # 4 + 8 + 4 training images per identity pair of views: 2 iterations of 8 images
     opts['train_dataloader.batch_size'] = 32
     work = tmp_path / 'work'
-    run_mim(['train', 'mmped', config, '--work-dir', work, *cfg_options_cli(opts)])
+    run_mim(['train', 'mmped', config, '--work-dir', work, *cfg_options_cli(opts)],
+            timeout=1500)  # a loaded shared CPU machine
     ckpt = next(work.glob('best_*.pth'))
     out = run_mim(['test', 'mmped', config, '--checkpoint', ckpt, '--work-dir', work / 'test',
-                   *cfg_options_cli(opts)])
+                   *cfg_options_cli(opts)],
+                  timeout=1500)  # a loaded shared CPU machine
     test_log = sorted((work / 'test').glob('*/*.json'))[-1]
     metrics = json.loads(test_log.read_text().splitlines()[-1])
     for source in ('market1501', 'cuhk03', 'viper'):

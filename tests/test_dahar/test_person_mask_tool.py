@@ -111,11 +111,13 @@ def test_tool_writes_masks_where_dahar_reads_them_and_dahar_trains_on_them(tmp_p
                                      '3.crop_sizes': [64, 48], '3.scale': (24, 48)},
                               {'1.scale': (32, 64)})}
     work = tmp_path / 'work'
-    out = run_mim(['train', 'mmped', CONFIG, '--work-dir', work, *cfg_options_cli(opts)])
+    out = run_mim(['train', 'mmped', CONFIG, '--work-dir', work, *cfg_options_cli(opts)],
+                  timeout=1500)  # a loaded shared CPU machine
     log = out.stdout + out.stderr + ''.join(p.read_text() for p in work.rglob('*.log'))
     assert '2 of 2 training samples have a person mask file; 0 fall back' in log
     out = run_mim(['test', 'mmped', CONFIG, '--checkpoint', work / 'epoch_1.pth',
-                   '--work-dir', work / 'test', *cfg_options_cli(opts)])
+                   '--work-dir', work / 'test', *cfg_options_cli(opts)],
+                  timeout=1500)  # a loaded shared CPU machine
     assert 'attr/mA' in out.stdout + out.stderr
 
 
