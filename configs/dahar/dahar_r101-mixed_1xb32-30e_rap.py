@@ -4,5 +4,6 @@
 _base_ = './dahar_r101_1xb32-30e_rap.py'
 
 model = dict(
-    head=dict(loss=dict(type='WeightedBCELoss', mode='none')),
-    side_loss=dict(type='WeightedBCELoss', mode='dahar', pos_ratio=None))
+    head=dict(loss=dict(type='WeightedBCELoss', mode='none', reduction='batchmean')),
+    side_loss=dict(type='WeightedBCELoss', mode='dahar', pos_ratio='train_split',
+                   reduction='batchmean'))

@@ -1,4 +1,4 @@
-# HydraPlus-Net re-ID on CUHK03, classic protocol (labeled boxes, split 0 of 20, 1,367 / 100 ids),
+# HydraPlus-Net re-ID on CUHK03, the paper's split (1,160 / 100 / 100 ids of camera pairs 1-3),
 # stage 1: the M-net alone.
 _base_ = './hpnet-stage3_bninception_1xb32-10e_cuhk03-classic.py'
 

@@ -1,4 +1,4 @@
-# HydraPlus-Net re-ID on CUHK03, classic protocol (labeled boxes, split 0 of 20, 1,367 / 100 ids),
+# HydraPlus-Net re-ID on CUHK03, the paper's split (1,160 / 100 / 100 ids of camera pairs 1-3),
 # stage 2: every MDA branch fine-tuned from the stage-1 M-net with its own GAP + FC and identity
 # classifier; M-net frozen. load_from is written by tools/model_converters/hpnet_stage_init.py
 # (configs/hpnet/README.md).

@@ -6,6 +6,6 @@ _base_ = ['../_base_/datasets/rap.py', './_base_/hpnet_attr.py']
 model = dict(head=dict(num_classes=51))
 train_dataloader = dict(batch_size=32, dataset=dict(pipeline={{_base_.hpnet_train_pipeline}}))
 val_dataloader = dict(batch_size=32, dataset=dict(pipeline={{_base_.hpnet_test_pipeline}}))
-test_dataloader = val_dataloader
+test_dataloader = dict(batch_size=32, dataset=dict(pipeline={{_base_.hpnet_test_pipeline}}))
 # the fine-tuned stage-2 model (same module tree, no conversion)
 load_from = 'work_dirs/hpnet-stage2_bninception_1xb32-10e_rap/epoch_10.pth'

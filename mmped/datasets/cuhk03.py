@@ -1,7 +1,7 @@
 # Copyright (c) mmped contributors. All rights reserved.
 import os.path as osp
 import re
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import mmengine
 import numpy as np
@@ -70,9 +70,17 @@ class CUHK03Dataset(BaseReIDDataset):
     Pids: ``labels`` of the new protocol; in the classic protocol the index of ``'pair_pid'``
     among all identities (1-based).
 
+    HP-net / JSTL split (Table 3 of HP-net: 1,360 identities, 1,160 train / 100 val / 100
+    test): ``camera_pairs=(1, 2, 3)`` keeps the identities of the first three camera pairs
+    (843 + 440 + 77 = 1,360, the set of Li et al.'s protocol), the test identities are those
+    of the classic split, and ``num_val_ids=100`` holds out identities (seeded with
+    ``seed + split_index``) from the remaining ones; ``split='val'`` loads their view-1
+    images as query and view-2 images as gallery, for checkpoint selection.
+
     Args:
         data_root (str): Dataset root.
-        split (str): ``'train'``, ``'query'``, ``'gallery'`` or ``'test'``.
+        split (str): ``'train'``, ``'val'`` (classic protocol with ``num_val_ids``),
+            ``'query'``, ``'gallery'`` or ``'test'``.
         variant (str): ``'labeled'`` or ``'detected'`` boxes.
         protocol (str): ``'new'`` or ``'classic'``.
         ann_file (str, optional): New-protocol config; default
@@ -84,14 +92,25 @@ class CUHK03Dataset(BaseReIDDataset):
         num_splits (int): Generated classic splits. Defaults to 20.
         num_test_ids (int): Test identities of a generated classic split. Defaults to 100.
         seed (int): Seed of generated classic splits. Defaults to 0.
+        camera_pairs (Sequence[int], optional): Classic protocol: keep the identities of these
+            camera pairs only. Defaults to None (all five).
+        num_val_ids (int): Classic protocol: identities held out of training as ``'val'``.
+            Defaults to 0.
         **kwargs: See :class:`BaseReIDDataset`.
     """
+
+    SPLITS = ('train', 'val', 'query', 'gallery', 'test')
 
     def __init__(self, data_root: str = '', split: str = 'train', variant: str = 'labeled',
                  protocol: str = 'new', ann_file: Optional[str] = None, data_prefix=None,
                  split_index: int = 0, classic_split_file: Optional[str] = None,
                  num_splits: int = 20, num_test_ids: int = 100, seed: int = 0,
+                 camera_pairs: Optional[Sequence[int]] = None, num_val_ids: int = 0,
                  **kwargs) -> None:
+        if split == 'val' and (protocol != 'classic' or num_val_ids <= 0):
+            raise ValueError("split='val' needs protocol='classic' and num_val_ids > 0")
+        self.camera_pairs = None if camera_pairs is None else tuple(int(p) for p in camera_pairs)
+        self.num_val_ids = int(num_val_ids)
         if variant not in ('labeled', 'detected'):
             raise ValueError(f"variant must be 'labeled' or 'detected', got {variant!r}")
         if protocol not in ('new', 'classic'):
@@ -183,6 +202,9 @@ class CUHK03Dataset(BaseReIDDataset):
                     for split in self.test_splits(self.split) for i in cfg[split]]
         names = cfg['filelist'] if cfg is not None else list_images(prefix)
         parsed = [parse_cuhk03_name(n) for n in names]
+        if self.camera_pairs is not None:
+            kept = [i for i, (pair, _, _) in enumerate(parsed) if pair in self.camera_pairs]
+            names, parsed = [names[i] for i in kept], [parsed[i] for i in kept]
         keys = [f'{pair}_{pid}' for pair, pid, _ in parsed]
         identities = sorted(set(keys), key=lambda k: tuple(map(int, k.split('_'))))
         pid_of = {k: i + 1 for i, k in enumerate(identities)}
@@ -198,13 +220,26 @@ class CUHK03Dataset(BaseReIDDataset):
         if unknown:
             raise ValueError(f'{self.classic_split_file}: split {self.split_index} names '
                              f'unknown identities {sorted(unknown)[:5]}')
+        val_ids = self._val_identities([k for k in identities if k not in test_ids])
+        held = {'val': val_ids}.get(self.split, test_ids)
         items = []
-        for split in self.test_splits(self.split):
+        for split in self.test_splits('test' if self.split == 'val' else self.split):
             for name, key, (_, _, view) in zip(names, keys, parsed):
                 if split == 'train':
-                    take = key not in test_ids
+                    take = key not in test_ids and key not in val_ids
                 else:
-                    take = key in test_ids and (split == 'query') == (view == 1)
+                    take = key in held and (split == 'query') == (view == 1)
                 if take:
                     items.append((osp.join(prefix, name), pid_of[key], view - 1, split))
         return items
+
+    def _val_identities(self, candidates: List[str]) -> set:
+        """Seeded ``num_val_ids`` identities out of the non-test ones (classic protocol)."""
+        if self.num_val_ids <= 0:
+            return set()
+        if self.num_val_ids >= len(candidates):
+            raise ValueError(f'num_val_ids={self.num_val_ids} leaves no training identity '
+                             f'out of {len(candidates)}')
+        rng = np.random.default_rng(self.seed + self.split_index)
+        return {candidates[i] for i in rng.choice(len(candidates), self.num_val_ids,
+                                                   replace=False)}

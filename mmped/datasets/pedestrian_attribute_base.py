@@ -5,7 +5,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 from mmpretrain.datasets import BaseDataset
 
-__all__ = ['BaseAttributeDataset', 'mat_strings']
+__all__ = ['BaseAttributeDataset', 'mat_strings', 'dataset_positive_ratio']
 
 
 def mat_strings(cells: np.ndarray, ann_file: str, field: str) -> List[str]:
@@ -107,6 +107,15 @@ class BaseAttributeDataset(BaseDataset):
             rows.append(row)
         return np.stack(rows) if rows else np.zeros((0, len(self.metainfo['classes'])))
 
+    def positive_counts(self):
+        """Positive and valid label counts of every attribute over the loaded split.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: ``(positives, valid)``, each (A,), int64.
+        """
+        gt = self.get_gt_matrix()
+        return (gt == 1).sum(0).astype(np.int64), (gt >= 0).sum(0).astype(np.int64)
+
     def positive_ratio(self, eps: Optional[float] = None) -> np.ndarray:
         """Positive ratio of every attribute over the valid labels of the loaded split.
 
@@ -116,6 +125,39 @@ class BaseAttributeDataset(BaseDataset):
         Returns:
             np.ndarray: Ratios, shape (A,), float64.
         """
-        gt = self.get_gt_matrix()
-        ratio = (gt == 1).sum(0) / np.maximum((gt >= 0).sum(0), 1)
+        pos, valid = self.positive_counts()
+        ratio = pos / np.maximum(valid, 1)
         return ratio if eps is None else np.clip(ratio, eps, 1 - eps)
+
+
+def dataset_positive_ratio(dataset) -> np.ndarray:
+    """Exact positive ratio per attribute of a (possibly wrapped) attribute dataset.
+
+    Concatenations (``datasets``) pool the counts of their members; wrappers holding one
+    ``dataset`` (``RepeatDataset``, ``ClassBalancedDataset``) use the wrapped dataset's.
+
+    Args:
+        dataset: A dataset with ``positive_counts()`` or a wrapper of such datasets.
+
+    Returns:
+        np.ndarray: Ratios, shape (A,), float64.
+
+    Raises:
+        TypeError: When no member provides ``positive_counts``.
+    """
+
+    def counts(ds):
+        if hasattr(ds, 'full_init'):
+            ds.full_init()
+        if hasattr(ds, 'positive_counts'):
+            return ds.positive_counts()
+        if hasattr(ds, 'datasets'):
+            parts = [counts(d) for d in ds.datasets]
+            return sum(p for p, _ in parts), sum(v for _, v in parts)
+        if hasattr(ds, 'dataset'):
+            return counts(ds.dataset)
+        raise TypeError(f'{type(ds).__name__} has no attribute labels (positive_counts); '
+                        'the positive ratio needs an attribute dataset')
+
+    pos, valid = counts(dataset)
+    return pos / np.maximum(valid, 1)

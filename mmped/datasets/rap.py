@@ -23,8 +23,14 @@ class RAPDataset(BaseAttributeDataset):
 
     Args:
         ann_file (str): Annotation file. Defaults to ``'RAP_annotation.mat'``.
-        split (str): ``'train'`` (= the partition's training index) or ``'test'``.
+        split (str): ``'trainval'`` (the partition's whole ``train_index``), ``'train'`` and
+            ``'val'`` (a seeded hold-out of ``val_fraction`` of ``train_index`` and the rest:
+            RAP has no official validation set, so checkpoints are selected on this hold-out,
+            never on the test set) or ``'test'`` (``test_index``).
         partition (int): Partition 0-4. Defaults to 0.
+        val_fraction (float): Share of ``train_index`` held out as ``'val'`` (at least one
+            image). Defaults to 0.1.
+        holdout_seed (int): Seed of the hold-out permutation. Defaults to 0.
         uncertain (str): How label 2 is treated: ``'ignore'`` (``gt_valid`` False: no loss, not
             evaluated; the protocol's "weight 0"), ``'negative'`` or ``'positive'``.
         num_attributes (int): Evaluated attributes when ``selected_attribute`` is absent.
@@ -33,11 +39,15 @@ class RAPDataset(BaseAttributeDataset):
         **kwargs: See :class:`BaseAttributeDataset`.
     """
 
-    SPLITS = ('train', 'test')
+    SPLITS = ('train', 'val', 'trainval', 'test')
 
     def __init__(self, ann_file: str = 'RAP_annotation.mat', split: str = 'train',
                  partition: int = 0, uncertain: str = 'ignore', num_attributes: int = 51,
-                 data_root: str = '', data_prefix='RAP_dataset', **kwargs) -> None:
+                 data_root: str = '', data_prefix='RAP_dataset', val_fraction: float = 0.1,
+                 holdout_seed: int = 0, **kwargs) -> None:
+        if not 0 < val_fraction < 1:
+            raise ValueError(f'val_fraction must lie in (0, 1), got {val_fraction}')
+        self.val_fraction, self.holdout_seed = val_fraction, holdout_seed
         if uncertain not in ('ignore', 'negative', 'positive'):
             raise ValueError("uncertain must be 'ignore', 'negative' or 'positive', got "
                              f'{uncertain!r}')
@@ -46,6 +56,24 @@ class RAPDataset(BaseAttributeDataset):
         self.num_attributes = num_attributes
         super().__init__(ann_file=ann_file, split=split, data_root=data_root,
                          data_prefix=data_prefix, **kwargs)
+
+    def holdout(self, train_index: np.ndarray) -> dict:
+        """Seeded split of the partition's training indices into ``'train'`` and ``'val'``.
+
+        Args:
+            train_index (np.ndarray): 0-based image indices of the partition's training set.
+
+        Returns:
+            dict: ``'train'`` and ``'val'`` index arrays (sorted, disjoint, covering the input).
+        """
+        if len(train_index) < 2:
+            raise ValueError(f'{self.ann_file}: partition {self.partition} has '
+                             f'{len(train_index)} training images, too few for a hold-out')
+        num_val = min(max(1, int(round(self.val_fraction * len(train_index)))),
+                      len(train_index) - 1)
+        perm = np.random.default_rng(self.holdout_seed).permutation(len(train_index))
+        return dict(train=np.sort(train_index[perm[num_val:]]),
+                    val=np.sort(train_index[perm[:num_val]]))
 
     def load_data_list(self) -> List[dict]:
         mat = sio.loadmat(self.ann_file)
@@ -77,8 +105,11 @@ class RAPDataset(BaseAttributeDataset):
         while part.dtype == object:
             part = part.ravel()[0]
         part = part.ravel()[0]
-        idx = np.asarray(part[f'{self.split}_index']).ravel().astype(np.int64) - 1
+        key = 'test_index' if self.split == 'test' else 'train_index'
+        idx = np.asarray(part[key]).ravel().astype(np.int64) - 1
         if idx.min() < 0 or idx.max() >= len(names):
             raise ValueError(f'{self.ann_file}: partion {self.partition} has an index out of '
                              f'[1, {len(names)}]')
+        if self.split in ('train', 'val'):
+            idx = self.holdout(idx)[self.split]
         return [self.make_data_info(names[i], labels[i], int(i)) for i in idx]

@@ -86,13 +86,19 @@ def make_rap(root: Path, num: int = 12, seed: int = 0) -> Path:
 
 
 def make_wider_attribute(root: Path, num_images: int = 4, seed: int = 0) -> Path:
-    """``wider_attribute_{trainval,test}.json`` + ``Image/`` with two persons per image."""
+    """``wider_attribute_{trainval,test}.json`` + ``Image/`` with two persons per image.
+
+    Official layout: the trainval file's names start with ``train/`` (its last image with
+    ``val/``), the test file's with ``test/``.
+    """
     rng = np.random.default_rng(seed)
     for split in ('trainval', 'test'):
         images = []
-        names = [f'{split}/{i}.jpg' for i in range(num_images)]
-        (root / 'Image' / split).mkdir(parents=True, exist_ok=True)
+        names = [f'{"test" if split == "test" else "train"}/{i}.jpg' for i in range(num_images)]
+        if split == 'trainval':
+            names[-1] = f'val/{num_images - 1}.jpg'
         for n in names:
+            (root / 'Image' / n).parent.mkdir(parents=True, exist_ok=True)
             cv2.imwrite(str(root / 'Image' / n), rng.integers(0, 255, (64, 64, 3), np.uint8))
             targets = [dict(attribute=rng.integers(-1, 2, 14).tolist(),
                             bbox=[float(rng.integers(0, 20)), float(rng.integers(0, 20)), 16.0,

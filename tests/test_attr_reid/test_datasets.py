@@ -129,8 +129,8 @@ def test_market_and_duke_attributes_real():
 # ---------------------------------------------------------- generated data in the real formats
 def test_rap_uncertain_labels(tiny_attr_root):
     root = tiny_attr_root / 'rap'
-    ign = RAPDataset(data_root=str(root), split='train')
-    neg = RAPDataset(data_root=str(root), split='train', uncertain='negative')
+    ign = RAPDataset(data_root=str(root), split='trainval')
+    neg = RAPDataset(data_root=str(root), split='trainval', uncertain='negative')
     assert len(ign.metainfo['classes']) == 51 and len(ign) == 6
     raw = sio.loadmat(str(root / 'RAP_annotation.mat'))['RAP_annotation'][0, 0]
     idx = int(np.asarray(raw['partion'].ravel()[0][0, 0]['train_index']).ravel()[0]) - 1

@@ -33,7 +33,7 @@ def _load_tool(rel: str):
 
 def test_every_config_builds_its_stage():
     register_all_modules(init_default_scope=False)
-    assert len(CONFIGS) == 26
+    assert len(CONFIGS) == 29
     ablations = {
         'naive': [(0, (0, )), (1, (1, )), (2, (2, ))],
         'nomiddle': [(0, (0, 2)), (2, (0, 2))],
@@ -45,7 +45,7 @@ def test_every_config_builds_its_stage():
         cfg = Config.fromfile(str(path))
         cfg.merge_from_dict(TINY)
         stage_tag = path.name.split('_')[0].split('-')[1:]  # e.g. ['stage2', 'naive']
-        reid = any(k in path.name for k in ('market1501', 'cuhk03', 'viper'))
+        reid = any(k in path.name for k in ('market1501', 'cuhk03', 'viper', 'jstl'))
         expected = ablations[stage_tag[1]] if len(stage_tag) > 1 else [(i, (0, 1, 2))
                                                                        for i in range(3)]
         assert cfg.model.stage == int(stage_tag[0][-1]), path.name
@@ -84,7 +84,8 @@ def _pa100k_options(root: Path) -> dict:
             f'{key}.batch_size': 2,
             f'{key}.num_workers': 0,
             f'{key}.persistent_workers': False,
-            f'{key}.dataset.pipeline.1.scale': (32, 64),
+            f'{key}.dataset.pipeline.1.scale': (64, 64),
+            f'{key}.dataset.pipeline.2.crop_size': 56,
         })
     return opts
 
@@ -143,7 +144,8 @@ def test_reid_stage3_in_process_with_cosine_metric(tmp_path):
     for key in ('train_dataloader', 'val_dataloader'):
         opts.update({f'{key}.dataset.data_root': f'{root}/', f'{key}.batch_size': 4,
                      f'{key}.num_workers': 0, f'{key}.persistent_workers': False,
-                     f'{key}.dataset.pipeline.1.scale': (32, 64)})
+                     f'{key}.dataset.pipeline.1.scale': (64, 64),
+                     f'{key}.dataset.pipeline.2.crop_size': 56})
     cfg.merge_from_dict(opts)
     cfg.test_dataloader = cfg.val_dataloader
     cfg.work_dir = str(tmp_path / 'work')
@@ -162,8 +164,9 @@ def test_vis_tool_writes_image_for_real_crop(tmp_path):
     cfg.merge_from_dict({'model.backbone.widen_factor': 0.0625})
     with pytest.warns(UserWarning, match='random weights'):
         image, maps, ori_hw = tool.compute_attention(cfg, str(crop), branches=[0, -1])
-    assert image.shape == (299, 299, 3) and ori_hw == (128, 64)
-    assert [(lvl, m.shape) for lvl, m in maps] == [(0, (8, 19, 19)), (2, (8, 10, 10))]
+    # the authors' test input: resize to 256 x 256, centre 224 crop (strides 16 and 32)
+    assert image.shape == (224, 224, 3) and ori_hw == (128, 64)
+    assert [(lvl, m.shape) for lvl, m in maps] == [(0, (8, 14, 14)), (2, (8, 7, 7))]
     assert all((m >= 0).all() for _, m in maps)  # ReLU attention
     out = tmp_path / 'att.png'
     tool.draw(image, maps, str(out), ori_hw)

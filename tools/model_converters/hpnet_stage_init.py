@@ -10,8 +10,8 @@ Stage 3 needs no conversion: it loads the stage-2 checkpoint as it is.
 Example::
 
     python tools/model_converters/hpnet_stage_init.py \
-        configs/hpnet/hpnet-stage2_bninception_8xb16-10e_pa100k.py \
-        work_dirs/hpnet-stage1_bninception_8xb16-20e_pa100k/epoch_20.pth \
+        configs/hpnet/hpnet-stage2_bninception_1xb32-10e_pa100k.py \
+        work_dirs/hpnet-stage1_bninception_1xb32-30e_pa100k/epoch_30.pth \
         work_dirs/hpnet_pa100k_stage2_init.pth
 """
 import argparse
@@ -68,9 +68,11 @@ def convert(config: Config, checkpoint: str, out: str) -> None:
     if not isinstance(state, dict):
         raise ValueError(f'{checkpoint}: no state_dict found')
     state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
-    # only the trunk is needed: the M-net head is not used after stage 1
-    mnet = {k: v for k, v in state.items() if k.startswith('backbone.')}
-    expected = [k for k in model.state_dict() if k.startswith('backbone.')]
+    # the trunk (and, in the authors' layout, the M-net's FC 512 embedding trained in stage 1,
+    # part of the stage-3 features); the M-net head is not used after stage 1
+    parts = ('backbone.', 'mnet_embed.')
+    mnet = {k: v for k, v in state.items() if k.startswith(parts)}
+    expected = [k for k in model.state_dict() if k.startswith(parts)]
     missing = [k for k in expected if k not in mnet]
     if missing:
         raise KeyError(f'{checkpoint}: field {missing[0]!r} of the M-net is missing '

@@ -1,4 +1,5 @@
-# PA-100K: 80k / 10k / 10k images, 26 attributes; train on train + val, test on test.
+# PA-100K: 80k / 10k / 10k images, 26 attributes (the paper's 8:1:1 split): train on train,
+# select checkpoints on val (save_best), report test (`mim test`) separately.
 dataset_type = 'PA100KDataset'
 data_root = 'data/PA-100K/'
 
@@ -29,7 +30,7 @@ train_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
-        split='trainval',
+        split='train',
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64,
@@ -39,8 +40,17 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
+        split='val',
+        pipeline=test_pipeline))
+test_dataloader = dict(
+    batch_size=64,
+    num_workers=4,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
         split='test',
         pipeline=test_pipeline))
-test_dataloader = val_dataloader
 val_evaluator = dict(type='AttributeMetric')
 test_evaluator = val_evaluator

@@ -27,14 +27,22 @@ model = dict(
         dict(att_level=2, target_levels=(0, 1, 2)),
     ],
     num_att_channels=8,
+    # 'paper': one copy of the later blocks per MDA module ("the M-net is duplicated three
+    # times"), GAP + FC on the raw features; 'authors': the released model definitions
+    # (unshared copy per attention channel, 512-d embeddings), see configs/hpnet/README.md
+    af_layout='paper',
+    with_cp=False,  # activation checkpointing of the AF-net block copies (stage 2 memory)
     attention_cfg=dict(norm_cfg=dict(type='BN'), act_cfg=dict(type='ReLU'),
-                       resize_mode='bilinear'),
+                       resize_mode='nearest'),  # as the authors' files
     stage=3,
     train_branches=None,
-    predict_branch=-1,
+    predict_branch=None,  # stage 2: the last of train_branches
     head=dict(
         type='MultiLabelAttrHead',
         num_classes=26,
-        # weighted sigmoid cross-entropy: exp(1 - p) on positives, exp(p) on negatives;
-        # pos_ratio=None: running estimate, or the train split's positive_ratio()
-        loss=dict(type='WeightedBCELoss', mode='exp', pos_ratio=None)))
+        # weighted sigmoid cross-entropy of DeepMAR (the paper's ref. [13]): exp(1 - p) on
+        # positives, exp(p) on negatives, p = exact positive ratio of the training split
+        # (set before training by AttributePosRatioHook); summed over the attributes and
+        # averaged over the samples
+        loss=dict(type='WeightedBCELoss', mode='exp', pos_ratio='train_split',
+                  reduction='batchmean')))

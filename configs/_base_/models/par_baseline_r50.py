@@ -23,5 +23,7 @@ model = dict(
         num_classes=26,
         in_channels=2048,
         bn=True,
-        # pos_ratio=None: running estimate; set the train split's positive_ratio() to fix it
-        loss=dict(type='WeightedBCELoss', mode='exp', pos_ratio=None, reduction='batchmean')))
+        # p = exact positive ratio of the training split (AttributePosRatioHook, below)
+        loss=dict(type='WeightedBCELoss', mode='exp', pos_ratio='train_split',
+                  reduction='batchmean')))
+custom_hooks = [dict(type='mmped.AttributePosRatioHook')]

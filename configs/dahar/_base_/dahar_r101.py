@@ -27,7 +27,8 @@ model = dict(
         type='MultiLabelAttrHead',
         num_classes=num_classes,
         in_channels=2048,
-        loss=dict(type='WeightedBCELoss', mode='none')),
+        # eq. 1: BCE summed over the attributes, averaged over the samples
+        loss=dict(type='WeightedBCELoss', mode='none', reduction='batchmean')),
     side_stages=(1, 2, 3),
     side_neck=dict(
         type='MultiLevelFusion',
@@ -44,7 +45,7 @@ model = dict(
         num_mask_blocks=2,
         attention_channels=512,
         loss_mask=dict(type='mmdet.CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)),
-    side_loss=dict(type='WeightedBCELoss', mode='none'),
+    side_loss=dict(type='WeightedBCELoss', mode='none', reduction='batchmean'),
     # score_fusion: 'mean' | 'main' | 'side'; five_crop=dict(crop_size=224) for the in-model
     # five-crop average (or `mim test ... --tta`)
     test_cfg=dict(score_fusion='mean', five_crop=None))
@@ -60,3 +61,8 @@ train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)
+# exact training-split positive ratios for the weighted losses (pos_ratio='train_split');
+# before training, count the samples with person-mask files and refuse a masked-attention run
+# where every sample falls back to a box mask (opt out: --cfg-options allow_box_masks=True)
+custom_hooks = [dict(type='mmped.AttributePosRatioHook'), dict(type='mmped.PersonMaskCheckHook')]
+allow_box_masks = False

@@ -1,18 +1,21 @@
-# Settings shared by the HP-net attribute configs: the model, 299 x 299 pipelines (inception_v2
-# input size) and the schedule of every training stage. Stage 3 is active here; the stage-1 /
-# stage-2 configs select theirs (`stage1_*`, `stage2_*`). The paper gives no schedule: SGD,
-# momentum 0.9, weight decay 5e-4, batch 32 (see configs/hpnet/README.md).
+# Settings shared by the HP-net attribute configs: the model, the pipelines of the authors'
+# released files (resize to 256 x 256, random 224 crop + mirror; test: centre 224 crop) and the
+# schedule of every training stage. Stage 3 is active here; the stage-1 / stage-2 configs select
+# theirs (`stage1_*`, `stage2_*`). The paper gives no schedule: SGD, momentum 0.9, weight decay
+# 5e-4, batch 32 (see configs/hpnet/README.md).
 _base_ = ['../../_base_/models/hpnet_bninception.py', '../../_base_/default_runtime.py']
 
 hpnet_train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='mmpretrain.Resize', scale=(299, 299)),
+    dict(type='mmpretrain.Resize', scale=(256, 256)),
+    dict(type='mmpretrain.RandomCrop', crop_size=224),
     dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='mmpretrain.PackInputs', algorithm_keys=('gt_valid', )),
 ]
 hpnet_test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='mmpretrain.Resize', scale=(299, 299)),
+    dict(type='mmpretrain.Resize', scale=(256, 256)),
+    dict(type='CenterCrop', crop_size=224),
     dict(type='mmpretrain.PackInputs', algorithm_keys=('gt_valid', )),
 ]
 
@@ -26,6 +29,8 @@ train_cfg = dict(by_epoch=True, max_epochs=5, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)
+# exact training-split positive ratios for the weighted loss (pos_ratio='train_split')
+custom_hooks = [dict(type='mmped.AttributePosRatioHook')]
 default_hooks = dict(checkpoint=dict(interval=1, max_keep_ckpts=2, save_best='attr/mA',
                                      rule='greater'))
 

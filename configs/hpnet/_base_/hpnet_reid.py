@@ -1,8 +1,9 @@
 # Settings shared by the HP-net re-ID configs: the model with the re-ID head (GAP + FC feature,
-# softmax identity loss, L2-normalised feature ranked by cosine distance), 299 x 299 pipelines
-# (inception_v2 input size) and the schedule of every training stage. Stage 3 is active here;
-# the stage-1 / stage-2 configs select theirs (`stage1_*`, `stage2_*`). The paper gives no
-# schedule: SGD, momentum 0.9, weight decay 5e-4, batch 32 (see configs/hpnet/README.md).
+# softmax identity loss, L2-normalised feature ranked by cosine distance), the pipelines of the
+# authors' released files (resize to 256 x 256, random 224 crop + mirror; test: centre 224 crop)
+# and the schedule of every training stage. Stage 3 is active here; the stage-1 / stage-2
+# configs select theirs (`stage1_*`, `stage2_*`). The paper gives no schedule: SGD, momentum
+# 0.9, weight decay 5e-4, batch 32 (see configs/hpnet/README.md).
 _base_ = ['../../_base_/models/hpnet_bninception.py', '../../_base_/default_runtime.py']
 
 # stage 3 (see below): every weight comes from the stage-2 checkpoint (load_from), so no
@@ -20,13 +21,15 @@ model = dict(
 hpnet_meta_keys = ('sample_idx', 'img_path', 'pid', 'camid', 'split')
 hpnet_train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='mmpretrain.Resize', scale=(299, 299)),
+    dict(type='mmpretrain.Resize', scale=(256, 256)),
+    dict(type='mmpretrain.RandomCrop', crop_size=224),
     dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='mmpretrain.PackInputs', meta_keys=hpnet_meta_keys),
 ]
 hpnet_test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='mmpretrain.Resize', scale=(299, 299)),
+    dict(type='mmpretrain.Resize', scale=(256, 256)),
+    dict(type='CenterCrop', crop_size=224),
     dict(type='mmpretrain.PackInputs', meta_keys=hpnet_meta_keys),
 ]
 
@@ -38,8 +41,10 @@ train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=2)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)
-default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=2, save_best='reid/R1',
-                                     rule='greater'))
+# Market-1501 and VIPeR have no validation split: the validation loop runs on the test split
+# for monitoring only, and the last checkpoint of the fixed schedule is the model (configs with
+# a validation split, CUHK03 and JSTL, set save_best)
+default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=2, save_best=None))
 
 # stage 1: the M-net alone
 stage1_optim_wrapper = dict(

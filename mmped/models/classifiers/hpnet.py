@@ -57,10 +57,23 @@ class HPNet(ImageClassifier):
         num_att_channels (int): Attention channels L. Defaults to 8.
         attention_cfg (dict, optional): Extra arguments of ``MultiDirectionalAttention``
             (``norm_cfg``, ``act_cfg``, ``resize_mode``).
+        af_layout (str): ``'paper'`` (default; the paper's text: "the M-net is duplicated
+            three times", i.e. one copy of the later blocks per MDA module shared by its
+            channels, and GAP + FC on the raw concatenated features) or ``'authors'`` (the
+            authors' released model definitions: an unshared copy per attention channel
+            and level, each of the 9 sub-branches and the M-net ending with GAP -> FC 512
+            -> BN -> ReLU -> dropout, the final FC on the 10 x 512 vectors). In the authors'
+            layout the M-net embedding is trained in stage 1 and frozen afterwards.
+        embed_channels (int): Embedding width of the authors' layout. Defaults to 512.
+        with_cp (bool): Activation checkpointing of the AF-net block copies while training
+            (stage 2 / 0): less memory for one extra forward pass of those blocks.
+            Defaults to False.
         stage (int): Training stage, 0-3 (see above). Defaults to 3.
         train_branches (Sequence[int], optional): Branches fine-tuned in stage 2 (default all).
-        predict_branch (int): Branch whose head gives the predictions in stage 2 (validation
-            while fine-tuning). Defaults to -1 (the last listed branch).
+        predict_branch (int, optional): Branch whose head gives the predictions in stage 2
+            (validation while fine-tuning). Defaults to None: the last of ``train_branches``,
+            so that validation follows a branch being trained (a branch that stage 2 does not
+            train keeps the untrained head it was initialised with).
         data_preprocessor (dict, optional): Defaults to ``mmpretrain.ClsDataPreprocessor``.
         init_cfg (dict, optional): Initialisation config.
     """
@@ -72,9 +85,12 @@ class HPNet(ImageClassifier):
                  branches: Sequence[Dict] = FULL_AF_NET,
                  num_att_channels: int = 8,
                  attention_cfg: Optional[Dict] = None,
+                 af_layout: str = 'paper',
+                 embed_channels: int = 512,
+                 with_cp: bool = False,
                  stage: int = 3,
                  train_branches: Optional[Sequence[int]] = None,
-                 predict_branch: int = -1,
+                 predict_branch: Optional[int] = None,
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         if isinstance(data_preprocessor, dict) or data_preprocessor is None:
@@ -89,26 +105,40 @@ class HPNet(ImageClassifier):
                                 f'`{attr}` (use e.g. BNInception)')
         self.neck = MODELS.build(neck) if neck is not None else None
         blocks, channels = self.backbone.blocks, self.backbone.block_channels
+        if af_layout not in ('paper', 'authors'):
+            raise ValueError(f"af_layout must be 'paper' or 'authors', got {af_layout!r}")
+        self.af_layout = af_layout
+        authors = af_layout == 'authors'
+        layout = dict(share_blocks=not authors, embed_channels=embed_channels if authors else None)
         self.af_net = ModuleList([
             MDABranch(blocks, channels, num_channels=num_att_channels,
-                      attention_cfg=attention_cfg, **branch) for branch in branches])
+                      attention_cfg=attention_cfg, with_cp=with_cp, **layout, **branch)
+            for branch in branches])
+        # authors' layout: the M-net's pooled feature -> FC 512 -> BN -> ReLU -> dropout
+        self.mnet_embed = nn.Sequential(
+            nn.Linear(channels[-1], embed_channels), nn.BatchNorm1d(embed_channels),
+            nn.ReLU(inplace=True), nn.Dropout(0.5)) if authors else nn.Identity()
+        mnet_channels = embed_channels if authors else channels[-1]
 
         def build_head(in_channels: int) -> nn.Module:
             cfg = copy.deepcopy(head)
             cfg['in_channels'] = in_channels
             return MODELS.build(cfg)
 
-        self.mnet_head = build_head(channels[-1])
+        self.mnet_head = build_head(mnet_channels)
         self.branch_heads = ModuleList([build_head(b.out_channels) for b in self.af_net])
-        self.head = build_head(channels[-1] + sum(b.out_channels for b in self.af_net))
+        self.head = build_head(mnet_channels + sum(b.out_channels for b in self.af_net))
 
         num = len(self.af_net)
         self.train_branches = tuple(range(num)) if train_branches is None else tuple(
             sorted(set(train_branches)))
-        if not all(-num <= b < num for b in self.train_branches + (predict_branch, )) and num:
+        checked = self.train_branches + (() if predict_branch is None else (predict_branch, ))
+        if not all(-num <= b < num for b in checked) and num:
             raise ValueError(f'train_branches {self.train_branches} / predict_branch '
                              f'{predict_branch} out of range for {num} branches')
-        self.train_branches = tuple(b % num for b in self.train_branches) if num else ()
+        self.train_branches = tuple(sorted(b % num for b in self.train_branches)) if num else ()
+        if predict_branch is None:
+            predict_branch = self.train_branches[-1] if self.train_branches else 0
         self.predict_branch = predict_branch % num if num else 0
         # parameters frozen by the components themselves (e.g. backbone frozen_stages)
         self._own_frozen = {n for n, p in self.named_parameters() if not p.requires_grad}
@@ -118,13 +148,13 @@ class HPNet(ImageClassifier):
     def trainable_modules(self) -> List[nn.Module]:
         """Modules trained in the current stage."""
         if self.stage == 1:
-            return [self.backbone, self.mnet_head]
+            return [self.backbone, self.mnet_embed, self.mnet_head]
         if self.stage == 2:
             return [m for b in self.train_branches
                     for m in (self.af_net[b], self.branch_heads[b])]
         if self.stage == 3:
             return [self.head]
-        return [self.backbone, self.af_net, self.head]
+        return [self.backbone, self.mnet_embed, self.af_net, self.head]
 
     def set_stage(self, stage: int) -> None:
         """Switch the training stage: set ``requires_grad`` and eval modes accordingly.
@@ -144,7 +174,8 @@ class HPNet(ImageClassifier):
 
     def _set_frozen_eval(self) -> None:
         trainable = self.trainable_modules()
-        for child in (self.backbone, self.af_net, self.mnet_head, self.branch_heads, self.head):
+        for child in (self.backbone, self.mnet_embed, self.af_net, self.mnet_head,
+                      self.branch_heads, self.head):
             if not any(child is m or _contains(child, m) for m in trainable):
                 child.eval()
         if self.stage == 2:
@@ -227,13 +258,15 @@ class HPNet(ImageClassifier):
         if stage not in ('neck', 'pre_logits'):
             raise ValueError(f'stage must be "neck" or "pre_logits", got {stage!r}')
         if self.stage == 1:
-            x, head = self._pool(self.backbone.forward_all(inputs)[-1]), self.mnet_head
+            x = self.mnet_embed(self._pool(self.backbone.forward_all(inputs)[-1]))
+            head = self.mnet_head
         elif self.stage == 2:
             x = self.extract_branch_feats(inputs, [self.predict_branch])[1][0]
             head = self.branch_heads[self.predict_branch]
         else:
             feats, pooled, _ = self.extract_branch_feats(inputs)
-            x, head = torch.cat([self._pool(feats[-1]), *pooled], dim=1), self.head
+            mnet = self.mnet_embed(self._pool(feats[-1]))
+            x, head = torch.cat([mnet, *pooled], dim=1), self.head
         return (x, ) if stage == 'neck' else (head.pre_logits((x, )), )
 
     def _predicting_head(self) -> nn.Module:

@@ -26,6 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
 from mmengine.model import BaseModule
+from torch.utils.checkpoint import checkpoint
 
 from mmped.registry import MODELS
 
@@ -98,6 +99,20 @@ class MDABranch(BaseModule):
         target_levels (Sequence[int]): Blocks ``k`` (0-based) the attention multiplies.
         num_channels (int): Attention channels L. Defaults to 8.
         attention_cfg (dict, optional): Extra arguments of :class:`MultiDirectionalAttention`.
+        with_cp (bool): Activation checkpointing of the block copies while training (as
+            mmdet backbones' ``with_cp``): their intermediate activations are recomputed in
+            the backward pass instead of being stored (the BN layers of a recomputed block
+            update their running statistics twice per step, as with mmdet's ``with_cp``).
+            Defaults to False.
+        share_blocks (bool): True (the paper's text, "the M-net is duplicated three times"):
+            one copy of the later blocks per branch, shared by its attention channels and
+            levels. False (the authors' released model definitions): every (level, channel)
+            pair has its own copy. Defaults to True.
+        embed_channels (int, optional): When given (the authors' layout: 512), each target
+            level ends with GAP -> FC ``embed_channels`` -> BN -> ReLU -> dropout, and the
+            branch returns these vectors as (N, T * embed_channels, 1, 1). Defaults to None
+            (the concatenated maps).
+        embed_dropout (float): Dropout of the embedding. Defaults to 0.5.
         init_cfg (dict, optional): Initialisation config.
     """
 
@@ -108,8 +123,14 @@ class MDABranch(BaseModule):
                  target_levels: Sequence[int],
                  num_channels: int = 8,
                  attention_cfg: Optional[Dict] = None,
+                 with_cp: bool = False,
+                 share_blocks: bool = True,
+                 embed_channels: Optional[int] = None,
+                 embed_dropout: float = 0.5,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg)
+        self.with_cp = with_cp
+        self.share_blocks = share_blocks
         num_blocks = len(blocks)
         targets = sorted(set(int(k) for k in target_levels))
         if not targets:
@@ -122,10 +143,23 @@ class MDABranch(BaseModule):
         self.num_channels = num_channels
         self.attention = MultiDirectionalAttention(block_channels[att_level], num_channels,
                                                    **(attention_cfg or {}))
-        # key = index of the M-net block the copy stands for: 'post_blocks.2' <-> 'blocks.2'
-        self.post_blocks = nn.ModuleDict({
-            str(b): copy.deepcopy(blocks[b]) for b in range(targets[0] + 1, num_blocks)})
-        self.out_channels = len(targets) * num_channels * block_channels[-1]
+        # key = index of the M-net block the copy stands for: 'post_blocks.2' <-> 'blocks.2';
+        # unshared copies: '<level>_<channel>_<block>'
+        if share_blocks:
+            keys = {str(b): b for b in range(targets[0] + 1, num_blocks)}
+        else:
+            keys = {f'{k}_{c}_{b}': b for k in targets for c in range(num_channels)
+                    for b in range(k + 1, num_blocks)}
+        self.post_blocks = nn.ModuleDict({key: copy.deepcopy(blocks[b])
+                                          for key, b in keys.items()})
+        maps_channels = num_channels * block_channels[-1]
+        self.embeds = None
+        if embed_channels is not None:
+            self.embeds = nn.ModuleList([
+                nn.Sequential(nn.Linear(maps_channels, embed_channels),
+                              nn.BatchNorm1d(embed_channels), nn.ReLU(inplace=True),
+                              nn.Dropout(embed_dropout)) for _ in targets])
+        self.out_channels = len(targets) * (embed_channels or maps_channels)
 
     def init_from_trunk(self, blocks: Sequence[nn.Module]) -> None:
         """Copy the weights (and BN statistics) of the M-net blocks into the branch's copies.
@@ -134,7 +168,12 @@ class MDABranch(BaseModule):
             blocks (Sequence[nn.Module]): The M-net's blocks, same structure as at build time.
         """
         for key, block in self.post_blocks.items():
-            block.load_state_dict(blocks[int(key)].state_dict())
+            block.load_state_dict(blocks[int(key.split('_')[-1])].state_dict())
+
+    def _run_block(self, block: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        if self.with_cp and self.training and x.requires_grad:
+            return checkpoint(block, x, use_reentrant=False)
+        return block(x)
 
     def forward(self, feats: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, torch.Tensor]:
         """Multi-directional attentive features of the branch.
@@ -148,15 +187,29 @@ class MDABranch(BaseModule):
 
             - feature (Tensor): (N, len(target_levels) * L * C_B, H_B, W_B): for each target
               level ``k`` (ascending) the L maps ``alpha_l * F^k`` after blocks ``k+1 .. B``,
-              channel index ``(t * L + l) * C_B + c``.
+              channel index ``(t * L + l) * C_B + c``; with ``embed_channels`` E, the
+              per-level embeddings (N, T * E, 1, 1).
             - alpha (Tensor): The attention map (N, L, H_i, W_i).
         """
         alpha = self.attention(feats[self.att_level])
         n, num_l = alpha.shape[:2]
         outs: List[torch.Tensor] = []
-        for k in self.target_levels:
-            x = self.attention.attend(alpha, feats[k]).flatten(0, 1)  # (N*L, C_k, H_k, W_k)
-            for b in range(k + 1, len(feats)):
-                x = self.post_blocks[str(b)](x)
-            outs.append(x.reshape(n, num_l * x.shape[1], *x.shape[-2:]))
+        for t, k in enumerate(self.target_levels):
+            maps = self.attention.attend(alpha, feats[k])  # (N, L, C_k, H_k, W_k)
+            if self.share_blocks:
+                x = maps.flatten(0, 1)  # (N*L, C_k, H_k, W_k) through the shared copies
+                for b in range(k + 1, len(feats)):
+                    x = self._run_block(self.post_blocks[str(b)], x)
+                x = x.reshape(n, num_l * x.shape[1], *x.shape[-2:])
+            else:
+                chans = []
+                for c in range(num_l):
+                    y = maps[:, c]
+                    for b in range(k + 1, len(feats)):
+                        y = self._run_block(self.post_blocks[f'{k}_{c}_{b}'], y)
+                    chans.append(y)
+                x = torch.cat(chans, dim=1)
+            if self.embeds is not None:
+                x = self.embeds[t](x.mean(dim=(2, 3)))[..., None, None]
+            outs.append(x)
         return torch.cat(outs, dim=1), alpha

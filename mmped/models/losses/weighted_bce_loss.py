@@ -1,5 +1,5 @@
 # Copyright (c) mmped contributors. All rights reserved.
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -18,6 +18,9 @@ def attribute_weights(gt_score: Tensor, pos_ratio: Tensor, mode: str = 'exp',
                       eps: float = 1e-6) -> Tensor:
     """Per-entry weights of the imbalance-aware BCE for multi-label attributes.
 
+    The weights are computed in float32 whatever the dtype of the inputs: under fp16 a ratio
+    ``p`` within 5e-4 of 1 rounds to 1 and ``1 / (2(1 - p))`` would be ``inf``.
+
     Args:
         gt_score (Tensor): Labels in {0, 1}, shape (N, A).
         pos_ratio (Tensor): Positive ratio ``p`` of each attribute in training, shape (A,).
@@ -27,13 +30,15 @@ def attribute_weights(gt_score: Tensor, pos_ratio: Tensor, mode: str = 'exp',
         eps (float): ``p`` is clamped to ``[eps, 1 - eps]``. Defaults to 1e-6.
 
     Returns:
-        Tensor: Weights, shape (N, A).
+        Tensor: Weights, shape (N, A), float32.
     """
     if mode not in _MODES:
         raise ValueError(f'mode must be one of {_MODES}, got {mode!r}')
+    gt_score = gt_score.float()
     if mode == 'none':
         return torch.ones_like(gt_score)
-    p = pos_ratio.to(gt_score).clamp(eps, 1 - eps).expand_as(gt_score)
+    p = pos_ratio.to(device=gt_score.device, dtype=torch.float32).clamp(eps, 1 - eps)
+    p = p.expand_as(gt_score)
     if mode == 'exp':
         w_pos, w_neg = torch.exp(1 - p), torch.exp(p)
     else:
@@ -46,28 +51,36 @@ class WeightedBCELoss(nn.Module):
     """Weighted binary cross-entropy for multi-label attributes with ignored labels.
 
     ``loss_{n,a} = -w_{n,a} * valid_{n,a} * [y log sigmoid(x) + (1 - y) log(1 - sigmoid(x))]``
-    with the weights of :func:`attribute_weights`.
+    with the weights of :func:`attribute_weights`, computed in float32.
 
-    Where ``p`` comes from: ``pos_ratio`` given in the config (recommended:
-    ``dataset.positive_ratio()`` of the training split, see docs/attributes.md), or, when None,
-    a running estimate ``(positives seen) / (valid labels seen)`` over all training batches so
-    far (buffers ``num_pos`` / ``num_valid``, saved with the checkpoint; the current batch is
-    counted before weighting, so the first batch is weighted by its own ratio). The running
-    estimate is an mmped choice for configs that do not precompute the ratio.
+    Where ``p`` comes from (``pos_ratio``):
+
+    - a sequence of A floats: fixed in the config;
+    - ``'train_split'``: the exact positive ratio of the training split, computed once from
+      the dataset before training by :class:`mmped.engine.hooks.AttributePosRatioHook` (add
+      it to ``custom_hooks``; the mmped attribute configs do). Every rank of a distributed
+      run computes the same ratio from the same annotation file. The ratio is a buffer, saved
+      with the checkpoint. Training without it set raises an error naming the hook;
+    - None: a running estimate ``(positives seen) / (valid labels seen)`` over the training
+      batches so far (buffers ``num_pos`` / ``num_valid``, saved with the checkpoint; the
+      current batch is counted before weighting). Under DDP each rank sees other batches, so
+      the ranks weight differently: prefer ``'train_split'``.
 
     Args:
         mode (str): ``'exp'``, ``'dahar'`` or ``'none'`` (plain BCE). Defaults to ``'exp'``.
-        pos_ratio (Sequence[float], optional): Positive ratio per attribute, length A.
-        reduction (str): ``'mean'`` (sum / number of valid entries, or ``avg_factor``),
-            ``'batchmean'`` (sum over attributes, mean over samples, as Rethinking-of-PAR),
-            ``'sum'`` or ``'none'``. Defaults to ``'mean'``.
+        pos_ratio (Sequence[float] | str, optional): See above.
+        reduction (str): ``'batchmean'`` (sum over attributes, mean over samples: the weighted
+            CE of DeepMAR, HP-net's reference [13], and Da-HAR's eq. 1 / 2 summed over the
+            attributes and averaged over the batch), ``'mean'`` (sum / number of valid
+            entries, or ``avg_factor``; gradients A times smaller), ``'sum'`` or ``'none'``.
+            Defaults to ``'mean'``.
         loss_weight (float): Multiplier of the loss. Defaults to 1.0.
         eps (float): Clamp of ``p``. Defaults to 1e-6.
     """
 
     def __init__(self,
                  mode: str = 'exp',
-                 pos_ratio: Optional[Sequence[float]] = None,
+                 pos_ratio: Optional[Union[Sequence[float], str]] = None,
                  reduction: str = 'mean',
                  loss_weight: float = 1.0,
                  eps: float = 1e-6) -> None:
@@ -80,27 +93,72 @@ class WeightedBCELoss(nn.Module):
         self.reduction = reduction
         self.loss_weight = loss_weight
         self.eps = eps
-        if pos_ratio is not None:
-            ratio = torch.as_tensor(pos_ratio, dtype=torch.float32).flatten()
-            if ((ratio < 0) | (ratio > 1)).any():
-                raise ValueError('pos_ratio values must lie in [0, 1]')
-            self.register_buffer('pos_ratio', ratio)
+        self.ratio_source = 'config'
+        if isinstance(pos_ratio, str):
+            if pos_ratio != 'train_split':
+                raise ValueError("pos_ratio must be a sequence of floats, 'train_split' or "
+                                 f'None, got {pos_ratio!r}')
+            self.ratio_source = 'train_split'
+            self.register_buffer('pos_ratio', torch.zeros(0, dtype=torch.float32))
+        elif pos_ratio is not None:
+            self.register_buffer('pos_ratio', self._check_ratio(pos_ratio))
         else:
+            self.ratio_source = 'running'
             self.pos_ratio = None
             self.register_buffer('num_pos', torch.zeros(0, dtype=torch.float64))
             self.register_buffer('num_valid', torch.zeros(0, dtype=torch.float64))
 
+    @staticmethod
+    def _check_ratio(pos_ratio) -> Tensor:
+        ratio = torch.as_tensor(pos_ratio, dtype=torch.float32).flatten()
+        if not torch.isfinite(ratio).all() or ((ratio < 0) | (ratio > 1)).any():
+            raise ValueError('pos_ratio values must lie in [0, 1]')
+        return ratio
+
+    @torch.no_grad()
+    def set_pos_ratio(self, pos_ratio: Union[Sequence[float], Tensor]) -> None:
+        """Set the positive ratio (``pos_ratio='train_split'``), keeping the buffer's device.
+
+        Args:
+            pos_ratio (Sequence[float] | Tensor): Ratio per attribute, shape (A,).
+        """
+        if self.ratio_source != 'train_split':
+            raise RuntimeError("set_pos_ratio needs a loss built with pos_ratio='train_split'")
+        ratio = self._check_ratio(pos_ratio)
+        self.pos_ratio = ratio.to(self.pos_ratio.device)
+
+    def _lazy_buffers(self) -> Tuple[str, ...]:
+        if self.ratio_source == 'running':
+            return ('num_pos', 'num_valid')
+        return ('pos_ratio', ) if self.ratio_source == 'train_split' else ()
+
     def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
-        # the running counts are created lazily with A entries: adopt the stored size
-        if self.pos_ratio is None:
-            for name in ('num_pos', 'num_valid'):
-                if prefix + name in state_dict:
-                    setattr(self, name, torch.zeros_like(state_dict[prefix + name]))
+        # lazily sized buffers (A entries once known) adopt the stored size; the new buffer is
+        # made on this module's device (a CUDA model loading a CPU checkpoint stays on CUDA)
+        for name in self._lazy_buffers():
+            stored, own = state_dict.get(prefix + name), getattr(self, name)
+            if stored is not None and stored.shape != own.shape:
+                setattr(self, name, torch.zeros(stored.shape, dtype=own.dtype,
+                                                device=own.device))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def current_ratio(self, gt_score: Tensor, valid: Tensor) -> Tensor:
-        """Positive ratio used for this batch, shape (A,) (updates the running counts)."""
-        if self.pos_ratio is not None:
+        """Positive ratio used for this batch, shape (A,) (updates the running counts).
+
+        Args:
+            gt_score (Tensor): Labels in {0, 1}, shape (N, A).
+            valid (Tensor): Bool mask of specified labels, shape (N, A).
+
+        Returns:
+            Tensor: Ratios, shape (A,), float32.
+        """
+        if self.ratio_source != 'running':
+            if self.ratio_source == 'train_split' and not self.pos_ratio.numel():
+                raise RuntimeError(
+                    "WeightedBCELoss(pos_ratio='train_split') has no ratio yet: add "
+                    "dict(type='mmped.AttributePosRatioHook') to custom_hooks (it sets the "
+                    'training split\'s positive ratio before training), or call '
+                    'set_pos_ratio(dataset.positive_ratio())')
             if self.pos_ratio.numel() != gt_score.shape[1]:
                 raise ValueError(f'pos_ratio has {self.pos_ratio.numel()} entries but the '
                                  f'labels have {gt_score.shape[1]} attributes')
@@ -131,17 +189,21 @@ class WeightedBCELoss(nn.Module):
             avg_factor (float | Tensor, optional): Denominator of ``reduction='mean'``.
 
         Returns:
-            Tensor: Scalar loss, or (N, A) for ``reduction='none'``.
+            Tensor: Scalar float32 loss, or (N, A) for ``reduction='none'``.
         """
         if cls_score.shape != gt_score.shape:
             raise ValueError(f'cls_score {tuple(cls_score.shape)} and gt_score '
                              f'{tuple(gt_score.shape)} must have the same shape (N, A)')
-        gt_score = gt_score.to(cls_score.dtype)
+        # float32 throughout: fp16 weights overflow for ratios near 0 or 1
+        cls_score, gt_score = cls_score.float(), gt_score.to(cls_score.device).float()
         valid = (torch.ones_like(gt_score, dtype=torch.bool)
                  if valid is None else valid.to(cls_score.device).bool())
         with torch.no_grad():
-            ratio = self.current_ratio(gt_score, valid)
-            weight = attribute_weights(gt_score, ratio, self.mode, self.eps) * valid
+            if self.mode == 'none':
+                weight = valid.float()
+            else:
+                ratio = self.current_ratio(gt_score, valid)
+                weight = attribute_weights(gt_score, ratio, self.mode, self.eps) * valid
         loss = F.binary_cross_entropy_with_logits(
             cls_score, gt_score, weight=weight, reduction='none')
         if self.reduction == 'none':
