@@ -87,7 +87,10 @@ def _buff(model: nn.Module, inputs: Tensor) -> Maps:
 @attention_extractor(lambda m: getattr(m, 'rpn_seg_head', None) is not None
                      and hasattr(m, 'extract_feat'))
 def _dcrl(model: nn.Module, inputs: Tensor) -> Maps:
-    # the RPG head segments the concatenated conv5 maps of all modalities
+    # the RPG head segments the concatenated conv5 maps of all modalities; a distilled student
+    # validates on the teacher's stacked pairs and sees only its own channels of them
+    if hasattr(model, 'student_inputs'):
+        inputs = model.student_inputs(inputs)
     logits = model.rpn_seg_head(torch.cat(model.extract_feat(inputs), dim=1))
     prob = logits.softmax(dim=1)[:, 1:] if logits.shape[1] > 1 else logits.sigmoid()
     return {'pedestrian segmentation (RPG)': prob}
