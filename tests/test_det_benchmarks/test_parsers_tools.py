@@ -141,14 +141,21 @@ def test_caltech_real_json_and_bbgt(tmp_path):
 
 
 def test_kaist_bbgt_paired_layout(tmp_path):
-    vis = tmp_path / 'set09' / 'V000' / 'visible'
-    vis.mkdir(parents=True)
-    (vis / 'I00019.txt').write_text('% bbGt version=3\nperson 1 2 3 60 2 0 0 0 0 0 0\n'
-                                    'cyclist 1 2 3 60 0 0 0 0 0 0 0\n')
-    recs = parse_kaist(tmp_path)
+    """Paired annotations (Zhang et al.): ``setXX/VYYY/{visible,lwir}/IZZZZZ.txt``; the chosen
+    modality's boxes are the instances, the other modality's are kept as ``paired_instances``."""
+    for modality, x in (('visible', 1), ('lwir', 4)):
+        folder = tmp_path / 'set09' / 'V000' / modality
+        folder.mkdir(parents=True)
+        (folder / 'I00019.txt').write_text(f'% bbGt version=3\nperson {x} 2 3 60 2 0 0 0 0 0 0\n'
+                                           f'cyclist {x} 2 3 60 0 0 0 0 0 0 0\n')
+    with pytest.raises(ValueError, match="modality='visible' or 'lwir'"):
+        parse_kaist(tmp_path)
+    recs = parse_kaist(tmp_path, modality='visible')
     assert recs[0]['file_name'] == 'set09/V000/I00019' and recs[0]['condition'] == 'night'
     assert [i['occlusion'] for i in recs[0]['instances']] == [2, 0]
     assert [i['ignore_flag'] for i in recs[0]['instances']] == [0, 1]
+    assert [i['bbox'][0] for i in recs[0]['instances']] == [1, 1]
+    assert [i['bbox'][0] for i in recs[0]['paired_instances']] == [4, 4]
 
 
 def _write_vbb(path, n_frame=60):

@@ -155,6 +155,10 @@ def _broadcast_worker(rank: int, init_file: str, out_dir: str) -> None:
     torch.save(dict(ignored=ignored, stat=model.embed.stat.clone(), lut=model.oim.lut.clone(),
                     queue=model.oim.queue.clone(), head=model.oim.queue_head.clone()),
                f'{out_dir}/rank{rank}.pt')
+    # release DDP's reducer and meet the other rank before tearing the group down: destroying a
+    # gloo group that a live DDP still uses can leave one process waiting forever
+    del ddp
+    dist.barrier()
     dist.destroy_process_group()
 
 
