@@ -17,10 +17,10 @@ compare models under the same conditions. Counterparts:
 Columns: training images/s; peak memory (CUDA ``max_memory_allocated``, or the growth of the
 process's resident set on CPU, sampled every 5 ms); the time per image relative to the row's
 counterpart; the training pipeline's images/s alone (one worker) and its ratio to training.
-Weights are PyTorch's default initialisation (timing does not depend on their values, and
-nothing is downloaded). On CPU the defaults are small (batch 2, images at half their
-native size, 3 timed iterations); ``--scale 1 --batch-size 0`` uses the configs' own sizes and
-batches.
+Weights are each model's own initialisation with the pretrained files left out (timing does
+not depend on their values, and nothing is downloaded). On CPU the defaults are small
+(batch 2, images at half their native size, 3 timed iterations); ``--scale 1
+--batch-size 0`` uses the configs' own sizes and batches.
 
 Example::
 
@@ -58,6 +58,7 @@ class Row:
         baseline: Name of the counterpart row the time ratio is taken against.
         native: (width, height) of the dataset's images.
         model_overrides: Keys merged into ``cfg.model`` (e.g. a stock model's class count).
+        min_scale: Smallest image-size factor the model accepts (SSD300 needs about 300 px).
     """
     name: str
     config: str
@@ -65,6 +66,7 @@ class Row:
     data: Optional[str] = None
     baseline: Optional[str] = None
     model_overrides: Optional[dict] = None
+    min_scale: float = 0.0
 
 
 GDFL_CALTECH = 'configs/gdfl/gdfl_vgg16_4xb8-12e_caltech.py'
@@ -73,10 +75,10 @@ HPNET_PA100K = 'configs/hpnet/hpnet-stage3_bninception_1xb32-5e_pa100k.py'
 DAHAR_WIDER = 'configs/dahar/dahar_r101_1xb32-30e_wider-attribute.py'
 ROWS = [
     Row('SSD300-VGG16 (mmdet)', 'mmdet::ssd/ssd300_coco.py', (640, 480), data=GDFL_CALTECH,
-        model_overrides=dict(bbox_head=dict(num_classes=1))),
-    Row('GDFL', GDFL_CALTECH, (640, 480), baseline='SSD300-VGG16 (mmdet)'),
+        model_overrides=dict(bbox_head=dict(num_classes=1)), min_scale=0.65),
+    Row('GDFL', GDFL_CALTECH, (640, 480), baseline='SSD300-VGG16 (mmdet)', min_scale=0.65),
     Row('CA-GDFL', 'configs/gdfl/ca-gdfl_vgg16_4xb8-12e_caltech.py', (640, 480),
-        baseline='SSD300-VGG16 (mmdet)'),
+        baseline='SSD300-VGG16 (mmdet)', min_scale=0.65),
     Row('Faster R-CNN R50-FPN (mmdet)', 'mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py',
         (640, 512), data=STUDENT,
         model_overrides=dict(roi_head=dict(bbox_head=dict(num_classes=1)))),
@@ -226,6 +228,31 @@ class PeakRSS:
         self._thread.join()
 
 
+def without_pretrained_weights(node):
+    """A model config with every pretrained-weight reference removed (nothing to download):
+    ``init_cfg`` of type ``Pretrained`` and ``pretrained`` / ``pretrained_trunk`` keys."""
+    if isinstance(node, dict):
+        out = {}
+        for key, val in node.items():
+            if key in ('pretrained', 'pretrained_trunk'):
+                val = None
+            elif key == 'init_cfg' and isinstance(val, dict) and val.get('type') == 'Pretrained':
+                val = None
+            out[key] = without_pretrained_weights(val)
+        return out
+    if isinstance(node, (list, tuple)):
+        return type(node)(without_pretrained_weights(v) for v in node)
+    return node
+
+
+def set_positive_ratios(model: torch.nn.Module, num_attrs: int) -> None:
+    """Give ``pos_ratio='train_split'`` losses a ratio of 0.5 (what
+    ``mmped.AttributePosRatioHook`` computes from the training split before a real run)."""
+    for module in model.modules():
+        if getattr(module, 'ratio_source', None) == 'train_split':
+            module.set_pos_ratio(torch.full((num_attrs, ), 0.5))
+
+
 def _sync(device: str) -> None:
     if device.startswith('cuda'):
         torch.cuda.synchronize()
@@ -242,9 +269,10 @@ def run_row(row: Row, args, folder: str) -> dict:
     if row.model_overrides:
         cfg.merge_from_dict(dict(model=row.model_overrides))
     batch = args.batch_size or data_cfg.train_dataloader.batch_size
-    pipeline = build_pipeline(data_cfg, args.scale)
+    scale = max(args.scale, row.min_scale)
+    pipeline = build_pipeline(data_cfg, scale)
     head = cfg.model.get('head') or {}
-    results = synthetic_results(folder, row.native, args.scale, head.get('num_classes', 1))
+    results = synthetic_results(folder, row.native, scale, head.get('num_classes', 1))
     samples = [pipeline(copy.deepcopy(results)) for _ in range(batch)]
     start = time.perf_counter()
     for _ in range(args.iters * batch):
@@ -254,7 +282,10 @@ def run_row(row: Row, args, folder: str) -> dict:
     from mmengine.registry import DefaultScope
     scope = 'mmdet' if row.config.startswith('mmdet::') else 'mmped'
     with DefaultScope.overwrite_default_scope(scope):
-        model = MODELS.build(cfg.model).to(args.device).train()
+        model = MODELS.build(without_pretrained_weights(cfg.model.to_dict()))
+        model.init_weights()  # each model's own initialisation scheme, as a run starts with
+        model = model.to(args.device).train()
+        set_positive_ratios(model, head.get('num_classes', 1))
         wrapper_cfg = cfg.get('optim_wrapper', dict(optimizer=dict(type='SGD', lr=1e-3)))
         if args.amp:
             wrapper_cfg = amp_optim_wrapper_cfg(wrapper_cfg, args.device.startswith('cuda'))
