@@ -260,6 +260,7 @@ def _sync(device: str) -> None:
 
 def run_row(row: Row, args, folder: str) -> dict:
     """Build, feed and time one row; returns its measurements (or the error)."""
+    from mmengine.config import ConfigDict
     from mmengine.dataset import pseudo_collate
     from mmengine.optim import build_optim_wrapper
 
@@ -282,7 +283,7 @@ def run_row(row: Row, args, folder: str) -> dict:
     from mmengine.registry import DefaultScope
     scope = 'mmdet' if row.config.startswith('mmdet::') else 'mmped'
     with DefaultScope.overwrite_default_scope(scope):
-        model = MODELS.build(without_pretrained_weights(cfg.model.to_dict()))
+        model = MODELS.build(ConfigDict(without_pretrained_weights(cfg.model.to_dict())))
         model.init_weights()  # each model's own initialisation scheme, as a run starts with
         model = model.to(args.device).train()
         set_positive_ratios(model, head.get('num_classes', 1))

@@ -111,6 +111,7 @@ def _runner(model, dataset):
     return SimpleNamespace(model=model, train_dataloader=SimpleNamespace(dataset=dataset))
 
 
+@pytest.mark.realdata
 def test_hook_sets_the_exact_ratio_of_the_real_pa100k_training_split():
     root = shared_file('pa100k', 'annotation5.mat').parent
     dataset = PA100KDataset(data_root=str(root), ann_file='annotation5.mat', split='train',

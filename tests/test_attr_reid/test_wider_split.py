@@ -73,7 +73,7 @@ def test_base_config_packs_target_index(tmp_path):
     root = _write(tmp_path / 'wider')
     cfg = Config.fromfile(str(REPO_ROOT / 'configs/_base_/datasets/wider_attribute.py'))
     ds_cfg = cfg.train_dataloader.dataset
-    assert ds_cfg.split == 'trainval'  # default kept for inheriting configs
+    assert ds_cfg.split == 'train'  # trains on train, selects on the official val images
     ds_cfg.update(data_root=str(root), split='train',
                   pipeline=[p for p in cfg.test_pipeline if 'Resize' not in p['type']])
     ds = DATASETS.build(ds_cfg)

@@ -68,14 +68,21 @@ def test_zizom_resamples_by_max_pool_and_bilinear_interpolation():
 
 
 def test_zizom_per_channel_attention_at_non_zero_values():
-    """The attention multiplies both resampled neighbours before their L2 normalisation."""
+    """Each part is L2-normalised first, then encoded: the current layer by its (per-channel)
+    attention, both resampled neighbours by the one-channel spatial attention (the reading of
+    Sec. III-C in mmped/models/necks/zoom_in_zoom_out.py: the attention survives the norm)."""
     cur, fine, coarse = _inputs(1)
-    att = np.random.default_rng(2).uniform(0.2, 3.0, size=(1, 2, 2, 3))
+    rng = np.random.default_rng(2)
+    att = rng.uniform(0.2, 3.0, size=(1, 2, 2, 3))
+    spatial = rng.uniform(0.2, 3.0, size=(1, 1, 2, 3))
     out = _identity_zizom()(*(torch.tensor(a, dtype=torch.float32)
-                              for a in (cur, fine, coarse, att)))
-    expected = np.concatenate([_l2n(cur), _l2n(_max_pool_blocks(fine, (2, 3)) * att),
-                               _l2n(_bilinear(coarse, (2, 3)) * att)], axis=1)
+                              for a in (cur, fine, coarse, att, spatial)))
+    expected = np.concatenate([_l2n(cur) * att, _l2n(_max_pool_blocks(fine, (2, 3))) * spatial,
+                               _l2n(_bilinear(coarse, (2, 3))) * spatial], axis=1)
     np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match='one-channel `neighbour_attention`'):
+        _identity_zizom()(*(torch.tensor(a, dtype=torch.float32)
+                            for a in (cur, fine, coarse, att)))
 
 
 def test_zizom_single_branch_and_missing_neighbour_errors():
