@@ -80,7 +80,13 @@ def load_synthetic_generator():
 
 
 def make_tiny_caltech(root, num_images: int = 2, size=(64, 128), seed: int = 0):
-    """Tiny Caltech dataset as caltech_seq_to_coco.py writes it: coco/{images/, train/test json}."""
+    """Tiny Caltech dataset as caltech_seq_to_coco.py writes it: coco/{images/, train/test json}.
+
+    ``num_images`` synthetic frames; ``test.json`` names them as test frames
+    (``set06_V000_I...``), ``train.json`` holds each twice, as a frame of the training set set00
+    and of the validation set set05 (``configs/_base_/datasets/caltech.py`` trains on set00-04
+    and validates on set05), so every split of the configs finds its frames.
+    """
     import json
     from pathlib import Path
 
@@ -92,19 +98,26 @@ def make_tiny_caltech(root, num_images: int = 2, size=(64, 128), seed: int = 0):
     root = Path(root)
     coco_dir = root / 'coco'
     (coco_dir / 'images').mkdir(parents=True, exist_ok=True)
-    images, annotations = [], []
+    splits = {'train': ('set00_V000', 'set05_V000'), 'test': ('set06_V000', )}
+    images = {split: [] for split in splits}
+    annotations = {split: [] for split in splits}
     for i in range(num_images):
         img, objects = gen.make_image(rng, size[0], size[1], (20., size[0] - 4.), max_people=2)
-        name = f'set06_V000_I{29 + 30 * i:05d}.jpg'
-        cv2.imwrite(str(coco_dir / 'images' / name), img)
-        images.append(dict(id=i + 1, file_name=name, width=size[1], height=size[0]))
-        for obj in objects:
-            ignore = int(obj['label'] != 'pedestrian')
-            annotations.append(dict(id=len(annotations) + 1, image_id=i + 1, category_id=1,
-                                    bbox=obj['bbox'], vis_bbox=obj['bboxVis'], ignore=ignore,
-                                    iscrowd=ignore, height=obj['bbox'][3]))
-    coco = json.dumps(dict(images=images, annotations=annotations,
-                           categories=[dict(id=1, name='person')]))
-    for split in ('train', 'test'):
-        (coco_dir / f'{split}.json').write_text(coco)
+        for split, videos in splits.items():
+            for video in videos:
+                name = f'{video}_I{29 + 30 * i:05d}.jpg'
+                cv2.imwrite(str(coco_dir / 'images' / name), img)
+                img_id = len(images[split]) + 1
+                images[split].append(dict(id=img_id, file_name=name, width=size[1],
+                                          height=size[0]))
+                for obj in objects:
+                    ignore = int(obj['label'] != 'pedestrian')
+                    annotations[split].append(dict(
+                        id=len(annotations[split]) + 1, image_id=img_id, category_id=1,
+                        bbox=obj['bbox'], vis_bbox=obj['bboxVis'], ignore=ignore,
+                        iscrowd=ignore, height=obj['bbox'][3]))
+    for split in splits:
+        (coco_dir / f'{split}.json').write_text(json.dumps(dict(
+            images=images[split], annotations=annotations[split],
+            categories=[dict(id=1, name='person')])))
     return root
