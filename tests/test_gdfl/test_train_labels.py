@@ -109,7 +109,9 @@ def test_citypersons_training_labels(tmp_path, name, ignored):
     dataset = DATASETS.build(ds_cfg)
     assert len(dataset) == 1
     info = dataset.get_data_info(0)
-    assert info['img_path'].endswith('leftImg8bit/train/aachen/aachen_000000_000019_leftImg8bit.png')
+    assert info['img_path'].endswith(
+        'leftImg8bit/train/aachen/aachen_000000_000019_leftImg8bit.png')
     instances = info['instances']
-    assert [inst['vis_ratio'] for inst in instances] == pytest.approx([1.0, 0.4, 1.0, 0.65, 1.0])
+    vis = [inst['vis_ratio'] for inst in instances]
+    assert vis == pytest.approx([1.0, 0.4, 1.0, 0.65, 1.0])
     assert [inst['ignore_flag'] for inst in instances] == ignored
