@@ -10,6 +10,7 @@ from torch import Tensor
 
 from mmped.registry import MODELS
 
+from .strides import image_size_from_strides
 from .zoom_in_zoom_out import apply_zizoms, build_zizoms
 
 
@@ -57,7 +58,10 @@ class GraininessAttention(BaseModule):
     Args:
         in_channels (Sequence[int]): Channels of the backbone outputs, e.g. VGG16Det's
             ``(conv3_3, conv4_3, conv5_3, conv6_2, conv7_2)``.
-        in_strides (Sequence[int]): Their strides. Defaults to ``(4, 8, 16, 32, 64)``.
+        in_strides (Sequence[int]): Their strides. They give the image size (the finest input's
+            size times its stride) at which the attention is predicted, and every input is
+            checked against its stride (an error names a mismatching input). Defaults to
+            ``(4, 8, 16, 32, 64)``.
         att_indices (tuple[int, int]): Inputs the attention is built on (conv3_3, conv4_3; the
             atrous convs run on the second). Defaults to ``(0, 1)``.
         det_indices (Sequence[int]): Inputs used as detection layers. Defaults to ``(1, 2, 3, 4)``.
@@ -137,12 +141,12 @@ class GraininessAttention(BaseModule):
             inputs (Sequence[Tensor]): Backbone outputs.
 
         Returns:
-            Tensor: (N, num_classes, H / mask_stride, W / mask_stride), where the image size is
-            conv3_3's size times its stride.
+            Tensor: (N, num_classes, H / mask_stride, W / mask_stride), where the image size
+            (H, W) is the finest input's size times its stride (see ``in_strides``).
         """
         low, high = (inputs[i] for i in self.att_indices)
-        scale = self.in_strides[self.att_indices[0]] / self.mask_stride
-        size = (int(round(low.shape[-2] * scale)), int(round(low.shape[-1] * scale)))
+        img_h, img_w = image_size_from_strides(inputs, self.in_strides)
+        size = (int(round(img_h / self.mask_stride)), int(round(img_w / self.mask_stride)))
         maps = [reduce(feat) for reduce, feat in zip(self.reduce, (low, high,
                                                                    self.conv_mask(high)))]
         maps = [F.interpolate(m, size=size, mode='bilinear', align_corners=False) for m in maps]
