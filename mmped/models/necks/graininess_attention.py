@@ -152,6 +152,36 @@ class GraininessAttention(BaseModule):
         maps = [F.interpolate(m, size=size, mode='bilinear', align_corners=False) for m in maps]
         return self.fuse(torch.cat(maps, dim=1))
 
+    def _layer_maps(self, probs: Tensor, feats: Sequence[Tensor]) -> List[Tensor]:
+        """Each detection layer's attention map: its scale class pooled to its size.
+
+        Args:
+            probs (Tensor): Attention softmax (N, num_classes, H', W').
+            feats (Sequence[Tensor]): Detection layers, layer ``j`` (N, C_j, h_j, w_j).
+
+        Returns:
+            list[Tensor]: (N, 1, h_j, w_j) per detection layer, values in [0, 1].
+        """
+        return [F.adaptive_avg_pool2d(probs[:, c:c + 1], feat.shape[-2:])
+                for feat, c in zip(feats, self.layer_classes)]
+
+    def attention_maps(self, inputs: Sequence[Tensor]) -> List[Tensor]:
+        """The spatial attention encoded into each detection layer (eq. 1-2), for
+        visualisation: ``M[:, layer_classes[j]]`` pooled to layer ``j``'s size (without the
+        optional SE channel gate).
+
+        Args:
+            inputs (Sequence[Tensor]): Backbone outputs.
+
+        Returns:
+            list[Tensor]: (N, 1, h_j, w_j) per detection layer, values in [0, 1].
+        """
+        if not self.with_attention:
+            raise ValueError('GraininessAttention was built with with_attention=False: it has '
+                             'no attention maps')
+        feats = [inputs[k] for k in self.det_indices]
+        return self._layer_maps(self.attention_logits(inputs).softmax(dim=1), feats)
+
     def forward(self, inputs: Sequence[Tensor], return_masks: bool = False
                 ) -> Union[Tuple[Tensor, ...], Tuple[Tuple[Tensor, ...], Optional[Tensor]]]:
         """Encode the attention (and ZIZOM) into the detection layers.
@@ -173,10 +203,8 @@ class GraininessAttention(BaseModule):
         spatial: List[Optional[Tensor]] = [None] * len(feats)
         if self.with_attention:
             logits = self.attention_logits(inputs)
-            probs = logits.softmax(dim=1)
-            for i, (feat, cls) in enumerate(zip(feats, self.layer_classes)):
-                spatial[i] = F.adaptive_avg_pool2d(probs[:, cls:cls + 1], feat.shape[-2:])
-                feats[i] = feat * spatial[i]
+            spatial = self._layer_maps(logits.softmax(dim=1), feats)
+            feats = [feat * att for feat, att in zip(feats, spatial)]
         full: List[Optional[Tensor]] = list(spatial)
         if self.channel_att is not None:
             for i, se in enumerate(self.channel_att):
