@@ -20,6 +20,7 @@ TINY = {
     'model.backbone.widen_factor': 0.125, 'model.backbone.init_cfg': None,
     'model.neck.in_channels': [32, 64, 64, 64, 32], 'model.bbox_head.in_channels': [64, 64, 64, 32]
 }
+CA_CONFIG = 'ca-gdfl_vgg16_4xb8-12e_caltech.py'
 NECK = {'gdfl': {'model.neck.mask_channels': 16}, 'ca': {'model.neck.feat_channels': 16}}
 
 
@@ -106,12 +107,13 @@ def test_ca_gdfl_maps_on_a_folder_of_synthetic_images(tmp_path):
         img[10:30, 20:30] = 255  # a bright block
         cv2.imwrite(str(folder / name), img)
     (folder / 'notes.txt').write_text('not an image')
-    cfg, model, ckpt = _tiny('ca-gdfl_vgg16_4xb8-12e_caltech.py', 'ca', tmp_path, **{
+    cfg, model, ckpt = _tiny(CA_CONFIG, 'ca', tmp_path, **{
         'test_dataloader.dataset.pipeline.1.scale': (128, 64)})
-    tool = _tool()
     out = tmp_path / 'vis'
-    written = tool.visualise(cfg, str(folder), str(out), ckpt, alpha=0.7)
-    assert len(written) == 2 * 5 and not any('class' in p.name for p in written)
+    written = _tool().visualise(cfg, str(folder), str(out), ckpt, alpha=0.7)
+    assert sorted(p.name for p in written) == sorted(
+        [f'{s}_{n}.png' for s in 'ab' for n in ('conv4_3', 'conv5_3', 'conv6_2', 'conv7_2')]
+        + ['a_attention.npz', 'b_attention.npz'])
     for stem, file in (('a', 'a.jpg'), ('b', 'b.png')):
         rgb, ref_layers, _ = _reference(cfg, model, folder / file)
         assert rgb.shape == (64, 128, 3)
