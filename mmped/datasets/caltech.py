@@ -43,8 +43,8 @@ class CaltechDataset(PedestrianDetDataset):
 
     Validation split: Caltech has no official one, and its test sets (set06-set10) must not
     select checkpoints. ``sequences`` keeps whole sets or videos of ``ann_file``; the mmped
-    configs validate on the training set ``set05`` (all its videos, a separate recording
-    session) and train on ``set00``-``set04`` (``configs/_base_/datasets/caltech.py``), so no
+    configs validate on the training set ``set05`` (a whole set) and train on
+    ``set00``-``set04`` (``configs/_base_/datasets/caltech.py``), so no
     frame and no video is shared between the two (neighbouring frames of one video are near
     duplicates, so a split by frame would leak).
 
