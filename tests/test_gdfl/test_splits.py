@@ -11,8 +11,12 @@ from mmped.registry import DATASETS
 from mmped.testing import REPO_ROOT
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'gdfl'
-CALTECH = sorted(p.name for p in CONFIG_DIR.glob('*caltech*.py'))
+ALL_CALTECH = sorted(p.name for p in CONFIG_DIR.glob('*caltech*.py'))
 INRIA = sorted(p.name for p in CONFIG_DIR.glob('*inria*.py'))
+# the two main models and every Caltech config that sets data settings of its own; the others
+# (the model ablations) take them from these (test_ablations_keep_the_data_settings)
+CALTECH = ['gdfl_vgg16_4xb8-12e_caltech.py', 'ca-gdfl_vgg16_4xb8-12e_caltech.py'] + [
+    n for n in ALL_CALTECH if 'dataloader' in (CONFIG_DIR / n).read_text()]
 # every Caltech training video name the tiny json below holds
 CALTECH_VIDEOS = ['set00_V000', 'set00_V001', 'set01_V002', 'set02_V000', 'set03_V004',
                   'set04_V000', 'set05_V000', 'set05_V012']
@@ -61,6 +65,15 @@ def test_caltech_configs_validate_on_a_held_out_training_set(tmp_path, name):
         assert _names(test) == {'set06_V000_I00002.jpg', 'set06_V000_I00005.jpg'}
     # the checkpoint hook selects on the validation metric
     assert cfg.default_hooks.checkpoint.save_best == 'pedestrian/Reasonable'
+
+
+def test_ablations_keep_the_data_settings():
+    others = [n for n in ALL_CALTECH + INRIA if n not in CALTECH + INRIA]
+    assert len(others) >= 10
+    for name in others:
+        text = (CONFIG_DIR / name).read_text()
+        assert not any(key in text for key in ('dataloader', 'evaluator', 'sequences',
+                                               'holdout', 'datasets/')), name
 
 
 def test_caltech_sequences_by_video_and_errors(tmp_path):
