@@ -67,16 +67,36 @@ def make_samples(boxes: Sequence[Sequence[Sequence[float]]], shape=(128, 256),
     return samples
 
 
-def load_synthetic_generator():
-    """The synthetic CityPersons generator module (tools/ is not a package)."""
+def load_tool(relative_path: str):
+    """A script of tools/ as a module (tools/ is not a package), e.g. 'analysis/x.py'."""
     import importlib.util
 
     from mmped.testing import REPO_ROOT
-    path = REPO_ROOT / 'tools' / 'misc' / 'make_synthetic_citypersons.py'
-    spec = importlib.util.spec_from_file_location('make_synthetic_citypersons', path)
+    path = REPO_ROOT / 'tools' / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_synthetic_generator():
+    """The synthetic CityPersons generator module."""
+    return load_tool('misc/make_synthetic_citypersons.py')
+
+
+def build_dataset_at(cfg_dataset, root):
+    """Build a config's dataset on a data tree at ``root`` (no pipeline)."""
+    from mmped.registry import DATASETS
+    cfg_dataset = cfg_dataset.copy()
+    cfg_dataset.update(data_root=str(root) + '/', pipeline=[])
+    return DATASETS.build(cfg_dataset)
+
+
+def build_splits(config, root, splits=('train', 'val', 'test')):
+    """The config and its ``<split>_dataloader`` datasets built on the data tree at ``root``."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    return (cfg, *[build_dataset_at(cfg[f'{s}_dataloader'].dataset, root) for s in splits])
 
 
 def make_tiny_caltech(root, num_images: int = 2, size=(64, 128), seed: int = 0):

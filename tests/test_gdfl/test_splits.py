@@ -4,11 +4,11 @@ item 1): Caltech holds out the training set set05, INRIA every 10th training ima
 import json
 
 import pytest
-from mmengine.config import Config
 
 from mmped.datasets import CaltechDataset, INRIADataset
-from mmped.registry import DATASETS
 from mmped.testing import REPO_ROOT
+
+from .gdfl_testutils import build_dataset_at, build_splits
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'gdfl'
 ALL_CALTECH = sorted(p.name for p in CONFIG_DIR.glob('*caltech*.py'))
@@ -35,12 +35,6 @@ def _caltech(root):
     return root
 
 
-def _build(cfg_dataset, root):
-    cfg_dataset = cfg_dataset.copy()
-    cfg_dataset.update(data_root=str(root) + '/', pipeline=[])
-    return DATASETS.build(cfg_dataset)
-
-
 def _names(ds):
     return {ds.get_data_info(i)['img_path'].rsplit('/', 1)[-1] for i in range(len(ds))}
 
@@ -48,9 +42,7 @@ def _names(ds):
 @pytest.mark.parametrize('name', CALTECH)
 def test_caltech_configs_validate_on_a_held_out_training_set(tmp_path, name):
     root = _caltech(tmp_path)
-    cfg = Config.fromfile(CONFIG_DIR / name)
-    train = _build(cfg.train_dataloader.dataset, root)
-    val = _build(cfg.val_dataloader.dataset, root)
+    cfg, train, val = build_splits(CONFIG_DIR / name, root, ('train', 'val'))
     # the new-annotation configs test on their own json (absent here): the split is what counts
     assert cfg.val_dataloader.dataset.ann_file == cfg.train_dataloader.dataset.ann_file
     assert cfg.val_dataloader.dataset.ann_file != cfg.test_dataloader.dataset.ann_file
@@ -61,7 +53,7 @@ def test_caltech_configs_validate_on_a_held_out_training_set(tmp_path, name):
     assert {n[:5] for n in _names(train)} == {'set00', 'set01', 'set02', 'set03', 'set04'}
     assert not _names(train) & _names(val)
     if 'new-anno' not in name:
-        test = _build(cfg.test_dataloader.dataset, root)
+        test = build_dataset_at(cfg.test_dataloader.dataset, root)
         assert _names(test) == {'set06_V000_I00002.jpg', 'set06_V000_I00005.jpg'}
     # the checkpoint hook selects on the validation metric
     assert cfg.default_hooks.checkpoint.save_best == 'pedestrian/Reasonable'
@@ -123,10 +115,7 @@ def _inria(root, num=23):
 @pytest.mark.parametrize('name', INRIA)
 def test_inria_configs_validate_on_every_10th_training_image(tmp_path, name):
     root = _inria(tmp_path)
-    cfg = Config.fromfile(CONFIG_DIR / name)
-    train = _build(cfg.train_dataloader.dataset, root)
-    val = _build(cfg.val_dataloader.dataset, root)
-    test = _build(cfg.test_dataloader.dataset, root)
+    cfg, train, val, test = build_splits(CONFIG_DIR / name, root)
     ids = lambda ds: [ds.get_data_info(i)['img_id'] for i in range(len(ds))]  # noqa: E731
     # sorted ranks 0, 10, 20 of the 23 training images
     assert sorted(ids(val)) == ['crop000000', 'crop000010', 'crop000020']

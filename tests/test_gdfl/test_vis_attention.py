@@ -1,8 +1,6 @@
 # Copyright (c) mmped contributors. All rights reserved.
 """tools/analysis/vis_gdfl_attention.py: the overlays and maps are the model's attention
 (issue 17 remainder, item 5: Figs. 1, 4 and 9)."""
-import importlib.util
-
 import cv2
 import numpy as np
 import pytest
@@ -15,6 +13,8 @@ from mmped.testing import REPO_ROOT
 from mmped.utils import register_all_modules
 from mmped.visualization import overlay_heatmaps
 
+from .gdfl_testutils import load_tool
+
 CONFIG_DIR = REPO_ROOT / 'configs' / 'gdfl'
 TINY = {
     'model.backbone.widen_factor': 0.125, 'model.backbone.init_cfg': None,
@@ -25,11 +25,7 @@ NECK = {'gdfl': {'model.neck.mask_channels': 16}, 'ca': {'model.neck.feat_channe
 
 
 def _tool():
-    path = REPO_ROOT / 'tools' / 'analysis' / 'vis_gdfl_attention.py'
-    spec = importlib.util.spec_from_file_location('vis_gdfl_attention', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('analysis/vis_gdfl_attention.py')
 
 
 def _tiny(config, kind, tmp_path, **extra):
