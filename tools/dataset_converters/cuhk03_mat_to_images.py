@@ -135,8 +135,8 @@ def read_grids(f, variant: str) -> List[np.ndarray]:
 
 
 def image_cells(f, variant: str, grids: List[np.ndarray], ext: str = '.png'
-                ) -> List[Tuple[str, object, str]]:
-    """The non-empty image cells of one variant, with their output names.
+                ) -> List[List[Tuple[str, object, str]]]:
+    """The non-empty image cells of one variant, per person, with their output names.
 
     Args:
         f (h5py.File): The open ``cuhk-03.mat``.
@@ -145,12 +145,15 @@ def image_cells(f, variant: str, grids: List[np.ndarray], ext: str = '.png'
         ext (str): Image extension. Defaults to ``'.png'`` (lossless).
 
     Returns:
-        list[tuple]: ``(relative path, HDF5 dataset, record)`` per image, the path
+        list[list[tuple]]: Per person (camera pair by camera pair, possibly empty), the
+        ``(relative path, HDF5 dataset, record)`` of each image, the path
         ``images_<variant>/{pair}_{person:03d}_{view}_{column:02d}{ext}``.
     """
-    cells = []
+    persons = []
     for p, grid in enumerate(grids, start=1):
         for i, row in enumerate(grid, start=1):
+            cells = []
+            persons.append(cells)
             for k, ref in enumerate(row, start=1):
                 where = f'field {variant!r}, camera pair {p}, person {i}, column {k}'
                 ds = _deref(f, ref, where)
@@ -158,7 +161,7 @@ def image_cells(f, variant: str, grids: List[np.ndarray], ext: str = '.png'
                     view = 1 if k <= VIEW_COLUMNS else 2
                     cells.append((f'images_{variant}/{p}_{i:03d}_{view}_{k:02d}{ext}', ds,
                                   where))
-    return cells
+    return persons
 
 
 def encode_image(f, ds, where: str, ext: str = '.png') -> bytes:
@@ -233,23 +236,22 @@ def convert(mat_file: str, out_root: str, variants: Sequence[str] = VARIANTS,
         output = ConverterOutput(out, CONVERTER, [mat_file])
         if split_file is not None:  # never replaced, not even with --skip-existing
             output.plan([split_file], 'error', ': converters write new files only')
-        todo = set(output.plan([c[0] for v in variants for c in cells[v]],
+        todo = set(output.plan([c[0] for v in variants for person in cells[v] for c in person],
                                'keep' if skip_existing else 'error',
                                ': converters write new files only (use --skip-existing to '
                                'resume)'))
         for v in variants:
             print(f'{v}: writing crops to {out / f"images_{v}"}', flush=True)
-            bar = ProgressBar(sum(len(g) for g in grids[v]), file=sys.stdout)  # persons
-            persons = set()
-            for rel, ds, where in cells[v]:
-                if rel in todo:
-                    output.write(rel, encode_image(f, ds, where))
-                persons.add(where.rsplit(', column', 1)[0])
-            for _ in range(bar.task_num):  # identities without any image count as done too
+            bar = ProgressBar(len(cells[v]), file=sys.stdout)
+            for person in cells[v]:
+                for rel, ds, where in person:
+                    if rel in todo:
+                        output.write(rel, encode_image(f, ds, where))
                 bar.update()
             sys.stdout.write('\n')
-            result['num_images'][v] = len(cells[v])
-            print(f'{v}: {len(cells[v])} images of {len(persons)} identities', flush=True)
+            num = sum(len(person) for person in cells[v])
+            result['num_images'][v] = num
+            print(f'{v}: {num} images of {sum(map(bool, cells[v]))} identities', flush=True)
     if split_file is not None:
         path = output.write(split_file, json_bytes(result, out / split_file))
         print(f'wrote {len(testsets)} classic test splits to {path}', flush=True)
