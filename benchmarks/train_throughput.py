@@ -364,7 +364,7 @@ def run_row(row: Row, args, folder: str) -> dict:
             if it >= args.warmup:
                 times.append(time.perf_counter() - t0)
     breakdown = []
-    if getattr(args, 'breakdown', False):  # separate steps: the hooks must not change the timed ones
+    if getattr(args, 'breakdown', False):  # extra steps: the hooks must not change the timed ones
         timer = ForwardTimer(model, args.device)
         start = time.perf_counter()
         for _ in range(args.iters):
