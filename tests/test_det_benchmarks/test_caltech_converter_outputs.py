@@ -14,7 +14,7 @@ import pytest
 
 from mmped.testing import REPO_ROOT
 
-from .test_parsers_tools import _write_seq, _write_vbb
+from .test_parsers_tools import _write_caltech_tree, _write_seq
 
 _spec = importlib.util.spec_from_file_location(
     'caltech_seq_to_coco', REPO_ROOT / 'tools' / 'dataset_converters' / 'caltech_seq_to_coco.py')
@@ -26,12 +26,7 @@ FRAMES = ['set06_V000_I00029.jpg', 'set06_V000_I00059.jpg']
 
 @pytest.fixture
 def root(tmp_path):
-    root = tmp_path / 'caltech'
-    (root / 'annotations' / 'set06').mkdir(parents=True)
-    (root / 'videos' / 'set06').mkdir(parents=True)
-    _write_vbb(root / 'annotations' / 'set06' / 'V000.vbb')
-    _write_seq(root / 'videos' / 'set06' / 'V000.seq')
-    return root
+    return _write_caltech_tree(tmp_path / 'caltech')
 
 
 def _snapshot(folder):

@@ -185,12 +185,18 @@ def _write_seq(path, n_frame=60, trailer=10):
     path.write_bytes(bytes(header + body))
 
 
-def test_caltech_converter_and_dataset(tmp_path):
-    root = tmp_path / 'caltech'
+def _write_caltech_tree(root):
+    """The toolbox layout with one video: ``annotations/set06/V000.vbb`` and
+    ``videos/set06/V000.seq`` (60 frames) under ``root``."""
     (root / 'annotations' / 'set06').mkdir(parents=True)
     (root / 'videos' / 'set06').mkdir(parents=True)
     _write_vbb(root / 'annotations' / 'set06' / 'V000.vbb')
     _write_seq(root / 'videos' / 'set06' / 'V000.seq')
+    return root
+
+
+def test_caltech_converter_and_dataset(tmp_path):
+    root = _write_caltech_tree(tmp_path / 'caltech')
     out = tmp_path / 'coco'
     res = run_tool('tools/dataset_converters/caltech_seq_to_coco.py', str(root), str(out),
                    '--sets', '6', '--skip', '30')
