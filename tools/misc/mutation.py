@@ -52,6 +52,8 @@ MODULES: Dict[str, Module] = {
     'evaluation': Module('mmped/evaluation/functional', [
         'tests/test_det_benchmarks/test_miss_rate.py',
         'tests/test_det_benchmarks/test_mr_loop_reference.py',
+        'tests/test_det_benchmarks/test_caltech_reference.py',
+        'tests/test_det_benchmarks/test_mot_kitti_reference.py',
         'tests/test_det_benchmarks/test_review_fixes.py',
         'tests/test_det_benchmarks/test_parsers_tools.py',
         'tests/test_det_benchmarks/test_metric_dataset.py',
@@ -59,6 +61,7 @@ MODULES: Dict[str, Module] = {
         'tests/test_attr_reid/test_reid_metrics.py',
         'tests/test_person_search/test_metric.py',
         'tests/test_person_search/test_metric_review.py',
+        'tests/test_person_search/test_metric_reference.py',
     ]),
     'losses': Module('mmped/models/losses', [
         'tests/test_dcrl/test_losses.py',
