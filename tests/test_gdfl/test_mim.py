@@ -31,14 +31,14 @@ def _model_options(kind: str, levels: int) -> list:
     ]
 
 
-def _loader_options(root: str, val_ann: str) -> list:
+def _loader_options(root: str, val_ann: str, test_ann: str) -> list:
     opts = []
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         opts += [f'{loader}.dataset.data_root={root}/', f'{loader}.num_workers=0',
                  f'{loader}.persistent_workers=False']
     opts += ['train_dataloader.batch_size=2', 'train_dataloader.dataset.train_filter=None',
              f'val_evaluator.ann_file={root}/{val_ann}',
-             f'test_evaluator.ann_file={root}/{val_ann}', 'train_cfg.max_epochs=1',
+             f'test_evaluator.ann_file={root}/{test_ann}', 'train_cfg.max_epochs=1',
              'default_hooks.checkpoint.save_best=None', 'randomness.seed=0']
     return opts
 
@@ -66,15 +66,18 @@ def test_mim_train_and_test_one_iteration(config, tiny_data, tmp_path):
     kind, dataset = CASES[config]
     root = tiny_data[dataset]
     h, w = SIZE
-    val_ann = 'coco/test.json' if dataset == 'caltech' else 'annotations/val_gt.json'
+    test_ann = 'coco/test.json' if dataset == 'caltech' else 'annotations/val_gt.json'
     if dataset == 'caltech':
-        opts = _model_options(kind, 4) + _loader_options(str(root), val_ann) + [
+        opts = _model_options(kind, 4) + _loader_options(str(root), 'coco/train.json',
+                                                        test_ann) + [
+            # the tiny train.json has training set set00 and validation set set05 only
+            "train_dataloader.dataset.sequences=['set00']",
             f'train_dataloader.dataset.pipeline.5.scale=({w},{h})',
             f'val_dataloader.dataset.pipeline.1.scale=({w},{h})',
             f'test_dataloader.dataset.pipeline.1.scale=({w},{h})'
         ]
     else:
-        opts = _model_options(kind, 6) + _loader_options(str(root), val_ann) + [
+        opts = _model_options(kind, 6) + _loader_options(str(root), test_ann, test_ann) + [
             f'train_dataloader.dataset.pipeline.3.scale=({w},{h})',
             f'train_dataloader.dataset.pipeline.4.crop_size=({h},{w})',
             f'val_dataloader.dataset.pipeline.1.scale=({w},{h})',
@@ -94,7 +97,7 @@ def test_mim_train_and_test_one_iteration(config, tiny_data, tmp_path):
                p.read_text().splitlines() if 'pedestrian/' in line]
     assert results, 'no miss-rate result logged by mim test'
     mr = results[-1]['pedestrian/All']
-    gt, dets = _dumped_gt_and_detections(preds, root / val_ann, dataset)
+    gt, dets = _dumped_gt_and_detections(preds, root / test_ann, dataset)
     setup = get_mr_protocol(dataset, setups=['All']).setups[0]
     if dataset == 'citypersons':
         # the plain per-detection loop of the reference rules, on the dumped predictions
