@@ -19,6 +19,7 @@ Usage::
 tests mutants whose code or tests changed (``--fresh`` starts over).
 """
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -235,7 +236,8 @@ def run(name: str, jobs: int, fresh: bool, source_root: Path = ROOT,
         rerun_survivors (bool): Test again the survivors (and untested mutants) of the last
             run, e.g. after tests were added; other verdicts are kept.
         only (list[str], optional): mutmut name patterns restricting the run, e.g.
-            ``mmped.evaluation.functional.kitti_ap.*`` (the other mutants stay not run).
+            ``mmped.evaluation.functional.kitti_ap.*`` (the other mutants stay not run; with
+            ``rerun_survivors``, only the survivors matching a pattern are tested again).
 
     Returns:
         dict: The summary (see :func:`summarize`).
@@ -244,6 +246,8 @@ def run(name: str, jobs: int, fresh: bool, source_root: Path = ROOT,
     if rerun_survivors and (SCRATCH / name / 'mutants').is_dir():
         last = summarize(name)
         names = last['survivors'] + last['no_test_mutants']
+        if only:
+            names = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in only)]
         if not names:
             print(f'[mutation] {name}: no survivors to test again', flush=True)
             return last
