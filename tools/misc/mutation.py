@@ -300,14 +300,29 @@ def _drop_changed_sources(name: str, source_root: Path) -> List[str]:
     return patterns
 
 
-def table(summaries: List[dict]) -> str:
-    """Markdown table of module summaries (the format of docs/testing.md)."""
-    lines = ['| module | mutants | killed | survived | no tests | not run | killed % |',
-             '| --- | ---: | ---: | ---: | ---: | ---: | ---: |']
+def table(summaries: List[dict], target: float = 90.0) -> str:
+    """Markdown table of module summaries with the target per module (docs/testing.md)."""
+    lines = ['| module | mutants | killed | survived | no tests | not run | killed % | target |',
+             '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
     for s in summaries:
         score = '-' if s['score'] is None else f"{s['score']:.1f}"
+        met = s['score'] is not None and s['score'] >= target
         lines.append(f"| `{s['module']}` | {s['total']} | {s['killed']} | {s['survived']} | "
-                     f"{s['no_tests']} | {s['not_run']} | {score} |")
+                     f"{s['no_tests']} | {s['not_run']} | {score} | "
+                     f"{target:.0f} % {'met' if met else 'not met'} |")
+    return '\n'.join(lines)
+
+
+def file_table(summary: dict) -> str:
+    """Markdown table of one module's files (mutants, killed, survived, killed %)."""
+    lines = ['| file | mutants | killed | survived | killed % |',
+             '| --- | ---: | ---: | ---: | ---: |']
+    for rel, c in summary['files'].items():
+        tried = c['total'] - c['not_run']
+        if not c['total']:
+            continue
+        score = f"{100.0 * c['killed'] / tried:.1f}" if tried else '-'
+        lines.append(f"| `{rel}` | {c['total']} | {c['killed']} | {c['survived']} | {score} |")
     return '\n'.join(lines)
 
 
@@ -357,7 +372,10 @@ def main(argv=None) -> int:
         else:
             summaries.append(run(name, args.jobs, args.fresh, args.source_root.resolve(),
                                  args.rerun_survivors, args.only))
-    print(table(summaries))
+    print(table(summaries, args.min_score))
+    for s in summaries:
+        if len([c for c in s['files'].values() if c['total']]) > 1:
+            print(file_table(s))
     below = [s['module'] for s in summaries if s['score'] is None or s['score'] < args.min_score]
     if below:
         print(f'[mutation] below {args.min_score:.0f} % killed: {", ".join(below)}')
