@@ -32,6 +32,10 @@ def test_compute_distance_values_of_each_metric():
     assert euc.dtype == sq.dtype == cos.dtype == np.float32
     # features are cast to float32 first: 2^24 + 1 and 2^24 are the same float32
     assert compute_distance([[16777217.0]], [[16777216.0]])[0, 0] == 0.0
+    assert compute_distance([[16777216.0]], [[16777217.0]])[0, 0] == 0.0
+    # each row is normalised by its own norm
+    cos = compute_distance([[3.0, 4.0], [0.0, 2.0]], [[0.0, 1.0]], 'cosine')
+    np.testing.assert_allclose(cos, [[1 - .8], [0.0]], atol=1e-7)
 
 
 def test_compute_distance_input_checks():
