@@ -100,3 +100,12 @@ def test_kitti_one_detection_covers_one_gt_and_skips_reach_later_detections():
     assert (r['easy_R11'], r['easy_R40']) == (pytest.approx(PERFECT), 0.0)
     r = _kitti([PED], [[10, 0, 30, 50, .5], [0, 0, 20, 50, .9]])  # IoU 1/3, then 1
     assert r['easy_R11'] == pytest.approx(PERFECT)
+
+
+def test_kitti_true_positives_of_one_image_add_up():
+    """Two TPs in one image after a higher-scoring FP: precision 2/3 at the second TP's
+    threshold (1/2 at the first), so the monotone precision is 2/3 at both recall positions."""
+    r = _kitti([PED, dict(PED, bbox=[100, 0, 120, 50])],
+               [[300, 0, 320, 50, .95], [0, 0, 20, 50, .9], [100, 0, 120, 50, .8]])
+    assert r['easy_R11'] == pytest.approx(100 * (2 / 3) / 11)
+    assert r['easy_R40'] == pytest.approx(100 * (2 / 3) / 40)

@@ -67,7 +67,7 @@ def test_gt_records_checked_and_images_sorted_by_id():
     'a' and a TP on image 'b' puts the FP first (global stable sort), whatever the list order;
     with ids of mixed types the given order is kept."""
     gt_b = dict(img_id='b', instances=[_inst([0, 0, 10, 20])])
-    with pytest.raises(ValueError, match='duplicate img_id in the ground truth'):
+    with pytest.raises(ValueError, match='^duplicate img_id in the ground truth$'):
         evaluate_miss_rate([gt_b, dict(gt_b)], {}, _proto(MRSetup('s', **ALL)))
     dets = {'b': _dets([[0, 0, 10, 20, .5]]), 'a': _dets([[50, 0, 10, 20, .5]])}
     gt = [gt_b, dict(img_id='a', instances=[])]
@@ -93,6 +93,8 @@ def test_instance_field_defaults():
     assert num_gt(plain, tall) == 1  # height 60 from the box
     assert num_gt(_inst([0, 0, 10, 60], height=40), tall) == 0  # the given height is used
     assert num_gt(_inst([0, 0, 10, 40], height=60), tall) == 1
+    assert num_gt(_inst([0, 20, 10, 40]), tall) == 0  # y2 - y1 = 40 < 50
+    assert num_gt(_inst([0, 20, 10, 60]), tall) == 1  # y2 - y1 = 60, not y2 + y1
     assert num_gt(plain, MRSetup('s', vis_range=(0.2, 0.65), **ALL)) == 0  # inf > 0.65
     assert num_gt(plain, MRSetup('s', vis_range=(0.2, INF), **ALL)) == 1
     assert num_gt(plain, MRSetup('s', occlusions=(0, 1), **ALL)) == 0
