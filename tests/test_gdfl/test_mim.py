@@ -6,9 +6,14 @@ generator in the real Caltech / CityPersons layouts, one iteration, no pretraine
 """
 import json
 import math
+import pickle
 
+import numpy as np
 import pytest
+from test_det_benchmarks.test_mr_loop_reference import loop_mr
 
+from mmped.datasets.parsers.auto import load_ground_truth
+from mmped.evaluation.functional import evaluate_miss_rate, get_mr_protocol
 from mmped.testing import REPO_ROOT, run_mim
 
 from .gdfl_testutils import load_synthetic_generator, make_tiny_caltech
@@ -61,9 +66,10 @@ def test_mim_train_and_test_one_iteration(config, tiny_data, tmp_path):
     kind, dataset = CASES[config]
     root = tiny_data[dataset]
     h, w = SIZE
+    test_ann = 'coco/test.json' if dataset == 'caltech' else 'annotations/val_gt.json'
     if dataset == 'caltech':
         opts = _model_options(kind, 4) + _loader_options(str(root), 'coco/train.json',
-                                                        'coco/test.json') + [
+                                                        test_ann) + [
             # the tiny train.json has training set set00 and validation set set05 only
             "train_dataloader.dataset.sequences=['set00']",
             f'train_dataloader.dataset.pipeline.5.scale=({w},{h})',
@@ -71,8 +77,7 @@ def test_mim_train_and_test_one_iteration(config, tiny_data, tmp_path):
             f'test_dataloader.dataset.pipeline.1.scale=({w},{h})'
         ]
     else:
-        opts = _model_options(kind, 6) + _loader_options(
-            str(root), 'annotations/val_gt.json', 'annotations/val_gt.json') + [
+        opts = _model_options(kind, 6) + _loader_options(str(root), test_ann, test_ann) + [
             f'train_dataloader.dataset.pipeline.3.scale=({w},{h})',
             f'train_dataloader.dataset.pipeline.4.crop_size=({h},{w})',
             f'val_dataloader.dataset.pipeline.1.scale=({w},{h})',
@@ -85,11 +90,42 @@ def test_mim_train_and_test_one_iteration(config, tiny_data, tmp_path):
     assert 'loss_cls' in log and 'loss_bbox' in log and 'loss_mask' in log
     ckpt = work_dir / 'epoch_1.pth'
     assert ckpt.is_file()
+    preds = tmp_path / 'preds.pkl'
     run_mim(['test', 'mmped', cfg, '--checkpoint', ckpt, '--work-dir', work_dir,
-             '--cfg-options', *opts])
+             '--out', preds, '--cfg-options', *opts])
     results = [json.loads(line) for p in work_dir.glob('*/*.json') for line in
                p.read_text().splitlines() if 'pedestrian/' in line]
     assert results, 'no miss-rate result logged by mim test'
     mr = results[-1]['pedestrian/All']
-    # the tiny Caltech frames may hold no box inside the protocol's boundary: MR undefined (nan)
-    assert 0.0 <= mr <= 100.0 or (dataset == 'caltech' and math.isnan(mr))
+    gt, dets = _dumped_gt_and_detections(preds, root / test_ann, dataset)
+    setup = get_mr_protocol(dataset, setups=['All']).setups[0]
+    if dataset == 'citypersons':
+        # the plain per-detection loop of the reference rules, on the dumped predictions
+        assert sum(len(d[1]) for d in dets.values()) > 0
+        assert mr == pytest.approx(100 * loop_mr(gt, dets, setup), abs=1e-6)
+    else:
+        expected = evaluate_miss_rate(gt, dets, 'caltech', setups=['All'])['All']
+        # undefined (nan) exactly when no GT of the tiny frames falls inside the setup
+        assert math.isnan(mr) == (expected.num_gt == 0)
+        if expected.num_gt:
+            assert mr == pytest.approx(100 * expected.mr2, abs=1e-6)
+
+
+def _dumped_gt_and_detections(preds, ann_file, dataset: str):
+    """GT records and ``{img_id: (xywh, scores)}`` of the label-0 predictions ``--out`` dumped.
+
+    The boxes are converted here, independently of the metric (xyxy -> xywh, label 0, scores
+    >= the metric's default threshold 0).
+    """
+    with open(preds, 'rb') as f:
+        samples = pickle.load(f)
+    dets = {}
+    for sample in samples:
+        pred = sample['pred_instances']
+        boxes, scores = pred['bboxes'].numpy(), pred['scores'].numpy()
+        keep = (pred['labels'].numpy() == 0) & (scores >= 0)
+        b = boxes[keep].astype(np.float64)
+        dets[sample['img_id']] = (np.c_[b[:, :2], b[:, 2:] - b[:, :2]], scores[keep] * 1.0)
+    gt = [g for g in load_ground_truth(str(ann_file), dataset) if g['img_id'] in dets]
+    assert len(gt) == len(dets) == 2
+    return gt, dets

@@ -19,6 +19,7 @@ Usage::
 tests mutants whose code or tests changed (``--fresh`` starts over).
 """
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -52,6 +53,8 @@ MODULES: Dict[str, Module] = {
     'evaluation': Module('mmped/evaluation/functional', [
         'tests/test_det_benchmarks/test_miss_rate.py',
         'tests/test_det_benchmarks/test_mr_loop_reference.py',
+        'tests/test_det_benchmarks/test_caltech_reference.py',
+        'tests/test_det_benchmarks/test_mot_kitti_reference.py',
         'tests/test_det_benchmarks/test_review_fixes.py',
         'tests/test_det_benchmarks/test_parsers_tools.py',
         'tests/test_det_benchmarks/test_metric_dataset.py',
@@ -59,6 +62,7 @@ MODULES: Dict[str, Module] = {
         'tests/test_attr_reid/test_reid_metrics.py',
         'tests/test_person_search/test_metric.py',
         'tests/test_person_search/test_metric_review.py',
+        'tests/test_person_search/test_metric_reference.py',
     ]),
     'losses': Module('mmped/models/losses', [
         'tests/test_dcrl/test_losses.py',
@@ -232,7 +236,8 @@ def run(name: str, jobs: int, fresh: bool, source_root: Path = ROOT,
         rerun_survivors (bool): Test again the survivors (and untested mutants) of the last
             run, e.g. after tests were added; other verdicts are kept.
         only (list[str], optional): mutmut name patterns restricting the run, e.g.
-            ``mmped.evaluation.functional.kitti_ap.*`` (the other mutants stay not run).
+            ``mmped.evaluation.functional.kitti_ap.*`` (the other mutants stay not run; with
+            ``rerun_survivors``, only the survivors matching a pattern are tested again).
 
     Returns:
         dict: The summary (see :func:`summarize`).
@@ -241,6 +246,8 @@ def run(name: str, jobs: int, fresh: bool, source_root: Path = ROOT,
     if rerun_survivors and (SCRATCH / name / 'mutants').is_dir():
         last = summarize(name)
         names = last['survivors'] + last['no_test_mutants']
+        if only:
+            names = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in only)]
         if not names:
             print(f'[mutation] {name}: no survivors to test again', flush=True)
             return last
@@ -293,14 +300,29 @@ def _drop_changed_sources(name: str, source_root: Path) -> List[str]:
     return patterns
 
 
-def table(summaries: List[dict]) -> str:
-    """Markdown table of module summaries (the format of docs/testing.md)."""
-    lines = ['| module | mutants | killed | survived | no tests | not run | killed % |',
-             '| --- | ---: | ---: | ---: | ---: | ---: | ---: |']
+def table(summaries: List[dict], target: float = 90.0) -> str:
+    """Markdown table of module summaries with the target per module (docs/testing.md)."""
+    lines = ['| module | mutants | killed | survived | no tests | not run | killed % | target |',
+             '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |']
     for s in summaries:
         score = '-' if s['score'] is None else f"{s['score']:.1f}"
+        met = s['score'] is not None and s['score'] >= target
         lines.append(f"| `{s['module']}` | {s['total']} | {s['killed']} | {s['survived']} | "
-                     f"{s['no_tests']} | {s['not_run']} | {score} |")
+                     f"{s['no_tests']} | {s['not_run']} | {score} | "
+                     f"{target:.0f} % {'met' if met else 'not met'} |")
+    return '\n'.join(lines)
+
+
+def file_table(summary: dict) -> str:
+    """Markdown table of one module's files (mutants, killed, survived, killed %)."""
+    lines = ['| file | mutants | killed | survived | killed % |',
+             '| --- | ---: | ---: | ---: | ---: |']
+    for rel, c in summary['files'].items():
+        tried = c['total'] - c['not_run']
+        if not c['total']:
+            continue
+        score = f"{100.0 * c['killed'] / tried:.1f}" if tried else '-'
+        lines.append(f"| `{rel}` | {c['total']} | {c['killed']} | {c['survived']} | {score} |")
     return '\n'.join(lines)
 
 
@@ -350,7 +372,10 @@ def main(argv=None) -> int:
         else:
             summaries.append(run(name, args.jobs, args.fresh, args.source_root.resolve(),
                                  args.rerun_survivors, args.only))
-    print(table(summaries))
+    print(table(summaries, args.min_score))
+    for s in summaries:
+        if len([c for c in s['files'].values() if c['total']]) > 1:
+            print(file_table(s))
     below = [s['module'] for s in summaries if s['score'] is None or s['score'] < args.min_score]
     if below:
         print(f'[mutation] below {args.min_score:.0f} % killed: {", ".join(below)}')
