@@ -22,31 +22,33 @@ from mmped.models.task_modules import (
     box_masks,
 )
 
-TWO_LEVELS = dict(strides=[(8, 16), (32, 24)], ratios=[0.5, 2.0], scales=[1.0, 2.5],
-                  center_offset=0.0)
+TWO_LEVELS = dict(strides=[(8, 16), (32, 24)], ratios=[0.5, 2.0], scales=[1.0, 2.5])
 
 
-def _brute_force(gt, image_size):
-    gen = AnchorGenerator(**TWO_LEVELS)
+def _brute_force(gt, image_size, center_offset):
+    gen = AnchorGenerator(**TWO_LEVELS, center_offset=center_offset)
     sizes = [(math.ceil(image_size[0] / sy), math.ceil(image_size[1] / sx))
              for sx, sy in gen.strides]
     anchors = torch.cat(gen.grid_priors(sizes, device='cpu'))
     return bbox_overlaps(gt, anchors).max(dim=1).values
 
 
-def test_best_anchor_iou_is_the_brute_force_maximum_over_levels_and_rectangular_strides():
+@pytest.mark.parametrize('center_offset', [0.0, 0.5])
+def test_best_anchor_iou_is_the_brute_force_maximum_over_levels_and_rectangular_strides(
+        center_offset):
     """Two levels with ``sx != sy`` on a 70 x 90 image (not a stride multiple), boxes off the
-    map on every side: the nearest-centre search equals the maximum over all anchors."""
+    map on every side, anchors at the cell corner or centre: the nearest-centre search equals
+    the maximum over all anchors."""
     g = torch.Generator().manual_seed(3)
     xy = torch.rand(200, 2, generator=g) * torch.tensor([130.0, 110.0]) - 20
     wh = torch.rand(200, 2, generator=g) * torch.tensor([60.0, 80.0]) + 3
     gt = torch.cat([xy, xy + wh], dim=1)
-    cfg = dict(type='AnchorGenerator', **TWO_LEVELS)
+    cfg = dict(type='AnchorGenerator', **TWO_LEVELS, center_offset=center_offset)
     best = best_anchor_iou(gt, cfg, (70, 90))
-    torch.testing.assert_close(best, _brute_force(gt, (70, 90)))
+    torch.testing.assert_close(best, _brute_force(gt, (70, 90), center_offset))
     # integer boxes reach the function unchanged (cast to float inside)
     torch.testing.assert_close(best_anchor_iou(gt.round().long(), cfg, (70, 90)),
-                               _brute_force(gt.round(), (70, 90)))
+                               _brute_force(gt.round(), (70, 90), center_offset))
 
 
 def test_anchor_coverage_thresholds_and_height_bins_by_hand():
