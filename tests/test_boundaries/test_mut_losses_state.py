@@ -83,7 +83,8 @@ def test_train_split_ratio_contract_errors_and_dtype():
     loss = WeightedBCELoss(pos_ratio='train_split')
     assert loss.ratio_source == 'train_split' and loss.pos_ratio.shape == (0, )
     assert loss.pos_ratio.dtype == torch.float32
-    with pytest.raises(RuntimeError, match=r"pos_ratio='train_split'\) has no ratio yet: add "
+    with pytest.raises(RuntimeError, match=r"^WeightedBCELoss\(pos_ratio='train_split'\) has no "
+                       r"ratio yet: add "
                        r"dict\(type='mmped.AttributePosRatioHook'\) to custom_hooks \(it sets "
                        r"the training split's positive ratio before training\), or call "
                        r'set_pos_ratio\(dataset.positive_ratio\(\)\)'):
@@ -97,6 +98,8 @@ def test_train_split_ratio_contract_errors_and_dtype():
         WeightedBCELoss(pos_ratio=[0.5]).set_pos_ratio([0.5])
     assert WeightedBCELoss(pos_ratio=np.array([0.5], dtype=np.float64)).pos_ratio.dtype \
         == torch.float32
+    with pytest.raises(ValueError, match='pos_ratio has 0 entries but the labels have 2'):
+        WeightedBCELoss(pos_ratio=[])(torch.zeros(1, 2), torch.ones(1, 2))
 
 
 def test_train_split_ratio_travels_with_the_checkpoint():
@@ -152,8 +155,8 @@ def test_bounded_regression_at_beta_zero_is_l1_with_finite_gradients():
     assert pred.grad.tolist() == [[1.0, -1.0, 0.0, 1.0]]
     one = BoundedRegressionLoss(beta=1.0, margin=0.0, eps=0.0, reduction='sum')
     assert one(torch.tensor([[3.0]]), torch.zeros(1, 1), torch.zeros(1, 1)).item() == 2.5
-    with pytest.raises(ValueError, match=r'BoundedRegressionLoss built without beta needs '
-                       r'forward\(beta=\.\.\.\)'):
+    with pytest.raises(ValueError, match=r'^BoundedRegressionLoss built without beta needs '
+                       r'forward\(beta=\.\.\.\)$'):
         BoundedRegressionLoss(beta=None)(pred, torch.zeros(1, 4), torch.zeros(1, 4))
 
 
