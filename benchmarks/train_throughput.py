@@ -122,6 +122,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                              '(counterparts of selected rows are added)')
     parser.add_argument('--threads', type=int, default=None, help='CPU threads for torch')
     parser.add_argument('--markdown', action='store_true', help='also print a markdown table')
+    parser.add_argument('--breakdown', action='store_true',
+                        help="also print each row's forward time per submodule (two levels)")
     return parser.parse_args(argv)
 
 
@@ -258,6 +260,64 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
+class ForwardTimer:
+    """Wall time of the forward calls of a model's submodules, two levels deep.
+
+    Forward pre- and post-hooks on every module at depth 1 and 2 (``backbone``,
+    ``roi_head.bbox_head``, ...) accumulate the time between entering and leaving its
+    ``forward``; a module called again while its call is open (recursion) is counted once.
+    Backward time is not attributed (it is the step time minus the forward total). On CUDA the
+    hooks synchronise, so use it for a breakdown, not for the throughput figures.
+
+    Args:
+        model (nn.Module): The model whose submodules are timed.
+        device (str): Device of the model (synchronised around each call on CUDA).
+    """
+
+    def __init__(self, model: torch.nn.Module, device: str) -> None:
+        self.device = device
+        self.seconds: Dict[str, float] = {}
+        self._open: Dict[str, float] = {}
+        self._handles = []
+        for name, module in model.named_modules():
+            if name and name.count('.') <= 1:
+                self._handles.append(module.register_forward_pre_hook(self._enter(name)))
+                self._handles.append(module.register_forward_hook(self._leave(name)))
+
+    def _enter(self, name: str):
+        def hook(module, inputs):
+            if name not in self._open:
+                _sync(self.device)
+                self._open[name] = time.perf_counter()
+        return hook
+
+    def _leave(self, name: str):
+        def hook(module, inputs, output):
+            if name in self._open:
+                _sync(self.device)
+                elapsed = time.perf_counter() - self._open.pop(name)
+                self.seconds[name] = self.seconds.get(name, 0.0) + elapsed
+        return hook
+
+    def remove(self) -> None:
+        """Remove the hooks."""
+        for handle in self._handles:
+            handle.remove()
+
+    def shares(self, total: float, top: int = 8) -> List[str]:
+        """Lines ``name: seconds (share of total)``, slowest first.
+
+        Args:
+            total (float): Time the shares are taken of (all timed steps).
+            top (int): Number of lines. Defaults to 8.
+
+        Returns:
+            list[str]: The lines.
+        """
+        ranked = sorted(self.seconds.items(), key=lambda item: -item[1])[:top]
+        return [f'{name}: {sec:.3f} s ({100 * sec / total:.1f} %)' for name, sec in ranked]
+
+
 def run_row(row: Row, args, folder: str) -> dict:
     """Build, feed and time one row; returns its measurements (or the error)."""
     from mmengine.config import ConfigDict
@@ -303,12 +363,21 @@ def run_row(row: Row, args, folder: str) -> dict:
             _sync(args.device)
             if it >= args.warmup:
                 times.append(time.perf_counter() - t0)
+    breakdown = []
+    if getattr(args, 'breakdown', False):  # separate steps: the hooks must not change the timed ones
+        timer = ForwardTimer(model, args.device)
+        start = time.perf_counter()
+        for _ in range(args.iters):
+            model.train_step(copy.deepcopy(data), optim_wrapper)
+        _sync(args.device)
+        breakdown = timer.shares(time.perf_counter() - start)
+        timer.remove()
     loss = float(sum(v.detach() for k, v in losses.items() if 'loss' in k))
     memory = (torch.cuda.max_memory_allocated() if args.device.startswith('cuda') else rss.peak)
     step = statistics.median(times)
     input_shape = tuple(data['inputs'][0].shape) if isinstance(data['inputs'], list) else None
     return dict(ips=batch / step, step=step, batch=batch, memory=memory / 2**20, loss=loss,
-                pipe_ips=pipe_ips, input_shape=input_shape,
+                pipe_ips=pipe_ips, input_shape=input_shape, breakdown=breakdown,
                 params=sum(p.numel() for p in model.parameters()) / 1e6)
 
 
@@ -356,6 +425,12 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, dict]:
     widths = [max(len(str(x)) for x in col) for col in zip(header, *table)]
     for line in (header, *table):
         print('  '.join(str(x).ljust(w) for x, w in zip(line, widths)))
+    if args.breakdown:
+        for row in rows:
+            lines = results[row.name].get('breakdown')
+            if lines:
+                print(f'\n{row.name}: forward time per submodule, share of the training steps')
+                print('\n'.join(f'  {line}' for line in lines))
     if args.markdown:
         print('\n| ' + ' | '.join(header) + ' |\n|' + '---|' * len(header))
         for line in table:

@@ -21,7 +21,8 @@ import json
 import os.path as osp
 
 import cv2
-from mmengine.config import DictAction
+
+from mmped.utils.cli import add_model_args
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -38,9 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--det-score-thr', type=float, default=0.5)
     parser.add_argument('--thr', type=float, default=0.5, help='attribute threshold')
     parser.add_argument('--out-dir', default='attr_out')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override attribute-config settings, key=value pairs')
+    add_model_args(parser)
     return parser.parse_args(argv)
 
 

@@ -14,7 +14,7 @@ Writes ``OUT/vis/<image>`` (``OUT/<video>.mp4`` for a video), ``OUT/results.bbox
 """
 import argparse
 
-from mmengine.config import DictAction
+from mmped.utils.cli import add_model_args
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -26,10 +26,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--ann-file', help='COCO-style ground truth whose image ids to use')
     parser.add_argument('--score-thr', type=float, default=0.3, help='drawn box threshold')
     parser.add_argument('--batch-size', type=int, default=1)
-    parser.add_argument('--device', default='cpu')
     parser.add_argument('--no-vis', action='store_true', help='do not write drawings')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value pairs')
+    add_model_args(parser)
     return parser.parse_args(argv)
 
 

@@ -20,7 +20,8 @@ import os.path as osp
 from typing import List
 
 import cv2
-from mmengine.config import DictAction
+
+from mmped.utils.cli import add_model_args
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,10 +35,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--topk', type=int, default=5)
     parser.add_argument('--score-thr', type=float, default=0.5)
     parser.add_argument('--cache-dir', help='gallery index cache (default OUT/gallery_cache)')
-    parser.add_argument('--device', default='cpu')
     parser.add_argument('--out-dir', default='ps_out')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value pairs')
+    add_model_args(parser)
     return parser.parse_args(argv)
 
 

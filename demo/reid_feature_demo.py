@@ -13,7 +13,7 @@ identity and camera of Market-1501-style names).
 """
 import argparse
 
-from mmengine.config import DictAction
+from mmped.utils.cli import add_model_args
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -24,9 +24,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--out-dir', default='reid_feats')
     parser.add_argument('--batch-size', type=int, default=32)
     parser.add_argument('--recursive', action='store_true', help='also read sub-folders')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value pairs')
+    add_model_args(parser)
     return parser.parse_args(argv)
 
 

@@ -19,7 +19,7 @@ Writes ``OUT/vis/<name>.jpg`` (visible | thermal side by side), ``OUT/results.bb
 import argparse
 import os.path as osp
 
-from mmengine.config import DictAction
+from mmped.utils.cli import add_model_args
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -30,9 +30,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--lwir', help='thermal image or folder (matched by name)')
     parser.add_argument('--out-dir', default='rgbt_out', help='output folder')
     parser.add_argument('--score-thr', type=float, default=0.3, help='drawn box threshold')
-    parser.add_argument('--device', default='cpu')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value pairs')
+    add_model_args(parser)
     return parser.parse_args(argv)
 
 

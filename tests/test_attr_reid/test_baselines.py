@@ -63,8 +63,8 @@ CASES = [
     (REID / 'reid-baseline_r50_1xb64-120e_cuhk03-labeled.py', 'cuhk03', 'reid', dict(indices=4),
      dict(), 1, 'reid/mAP'),
     (REID / 'reid-baseline_r50_1xb64-120e_cuhk03-classic.py', 'cuhk03', 'reid',
-     dict(indices=4, num_test_ids=2, classic_split_file=None),
-     dict(num_test_ids=2, classic_split_file=None), 1, 'reid/R1'),
+     dict(indices=4, num_test_ids=2, num_val_ids=2, classic_split_file=None),
+     dict(num_test_ids=2, num_val_ids=2, classic_split_file=None), 1, 'reid/R1'),
     (REID / 'reid-baseline_r50_1xb64-120e_viper.py', 'viper', 'reid', dict(indices=4), dict(),
      1, 'reid/R1'),
 ]

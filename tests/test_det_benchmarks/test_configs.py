@@ -13,6 +13,7 @@ CFG = REPO_ROOT / 'configs' / '_base_' / 'datasets'
 
 CASES = {  # config: (ann_file, dataset overrides, expected number of images)
     'citypersons.py': (('citypersons', 'val_gt.json'), {}, 500),
+    # the test loader: Caltech validates on the held-out training set set05 (not in the sample)
     'caltech.py': (('caltech', 'pedestron', 'test.json'), {}, 4024),
     'inria.py': (('inria', 'INRIAPerson', 'Test', 'annotations'), {}, 1),
     'kitti_pedestrian.py': (('kitti', 'training', 'label_2'), dict(image_set=None), 6),
@@ -26,12 +27,13 @@ def test_dataset_config_builds(name):
     parts, extra, num = CASES[name]
     ann = shared_file(*parts)
     cfg = Config.fromfile(str(CFG / name))
-    ds_cfg = cfg.val_dataloader.dataset
+    split = 'test' if name == 'caltech.py' else 'val'
+    ds_cfg = cfg[f'{split}_dataloader'].dataset
     ds_cfg.update(ann_file=str(ann), data_root=str(SHARED_DATA), **extra)
     with DefaultScope.overwrite_default_scope('mmped'):
         ds = DATASETS.build(ds_cfg)
         assert len(ds) == num
-        ev = dict(cfg.val_evaluator)
+        ev = dict(cfg[f'{split}_evaluator'])
         ev['ann_file'] = str(ann)
         ev.pop('image_set', None)
         metric = METRICS.build(ev)

@@ -118,7 +118,10 @@ def test_mot_cleaning_equals_py_motmetrics_port(tmp_path, seed, monkeypatch):
     ``motmetrics`` imports; never vendored): on generated frames with pedestrians, ambiguous
     people and vehicles, the detections removed by mmped's cleaning are the port's. (The port
     flags ``visibility < 0`` where mmped also removes pedestrians below ``min_vis`` and
-    ``flag = 0`` rows: the generated pedestrians are visible and flagged.)"""
+    ``flag = 0`` rows: the generated pedestrians are visible and flagged. The port's
+    assignment maximises the number of pairs and breaks ties its own way, where the devkit's
+    ``Hungarian.m`` does neither: the continuous random boxes here have no ties and no
+    padding-decided cases; ``test_mot_vs_octave.py`` compares with the devkit itself.)"""
     pytest.importorskip('pandas')
     preprocess = pytest.importorskip('motmetrics.preprocess')
     mmio = pytest.importorskip('motmetrics.io')

@@ -67,20 +67,46 @@ def make_samples(boxes: Sequence[Sequence[Sequence[float]]], shape=(128, 256),
     return samples
 
 
-def load_synthetic_generator():
-    """The synthetic CityPersons generator module (tools/ is not a package)."""
+def load_tool(relative_path: str):
+    """A script of tools/ as a module (tools/ is not a package), e.g. 'analysis/x.py'."""
     import importlib.util
 
     from mmped.testing import REPO_ROOT
-    path = REPO_ROOT / 'tools' / 'misc' / 'make_synthetic_citypersons.py'
-    spec = importlib.util.spec_from_file_location('make_synthetic_citypersons', path)
+    path = REPO_ROOT / 'tools' / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
+def load_synthetic_generator():
+    """The synthetic CityPersons generator module."""
+    return load_tool('misc/make_synthetic_citypersons.py')
+
+
+def build_dataset_at(cfg_dataset, root):
+    """Build a config's dataset on a data tree at ``root`` (no pipeline)."""
+    from mmped.registry import DATASETS
+    cfg_dataset = cfg_dataset.copy()
+    cfg_dataset.update(data_root=str(root) + '/', pipeline=[])
+    return DATASETS.build(cfg_dataset)
+
+
+def build_splits(config, root, splits=('train', 'val', 'test')):
+    """The config and its ``<split>_dataloader`` datasets built on the data tree at ``root``."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    return (cfg, *[build_dataset_at(cfg[f'{s}_dataloader'].dataset, root) for s in splits])
+
+
 def make_tiny_caltech(root, num_images: int = 2, size=(64, 128), seed: int = 0):
-    """Tiny Caltech dataset as caltech_seq_to_coco.py writes it: coco/{images/, train/test json}."""
+    """Tiny Caltech dataset as caltech_seq_to_coco.py writes it: coco/{images/, train/test json}.
+
+    ``num_images`` synthetic frames; ``test.json`` names them as test frames
+    (``set06_V000_I...``), ``train.json`` holds each twice, as a frame of the training set set00
+    and of the validation set set05 (``configs/_base_/datasets/caltech.py`` trains on set00-04
+    and validates on set05), so every split of the configs finds its frames.
+    """
     import json
     from pathlib import Path
 
@@ -92,19 +118,26 @@ def make_tiny_caltech(root, num_images: int = 2, size=(64, 128), seed: int = 0):
     root = Path(root)
     coco_dir = root / 'coco'
     (coco_dir / 'images').mkdir(parents=True, exist_ok=True)
-    images, annotations = [], []
+    splits = {'train': ('set00_V000', 'set05_V000'), 'test': ('set06_V000', )}
+    images = {split: [] for split in splits}
+    annotations = {split: [] for split in splits}
     for i in range(num_images):
         img, objects = gen.make_image(rng, size[0], size[1], (20., size[0] - 4.), max_people=2)
-        name = f'set06_V000_I{29 + 30 * i:05d}.jpg'
-        cv2.imwrite(str(coco_dir / 'images' / name), img)
-        images.append(dict(id=i + 1, file_name=name, width=size[1], height=size[0]))
-        for obj in objects:
-            ignore = int(obj['label'] != 'pedestrian')
-            annotations.append(dict(id=len(annotations) + 1, image_id=i + 1, category_id=1,
-                                    bbox=obj['bbox'], vis_bbox=obj['bboxVis'], ignore=ignore,
-                                    iscrowd=ignore, height=obj['bbox'][3]))
-    coco = json.dumps(dict(images=images, annotations=annotations,
-                           categories=[dict(id=1, name='person')]))
-    for split in ('train', 'test'):
-        (coco_dir / f'{split}.json').write_text(coco)
+        for split, videos in splits.items():
+            for video in videos:
+                name = f'{video}_I{29 + 30 * i:05d}.jpg'
+                cv2.imwrite(str(coco_dir / 'images' / name), img)
+                img_id = len(images[split]) + 1
+                images[split].append(dict(id=img_id, file_name=name, width=size[1],
+                                          height=size[0]))
+                for obj in objects:
+                    ignore = int(obj['label'] != 'pedestrian')
+                    annotations[split].append(dict(
+                        id=len(annotations[split]) + 1, image_id=img_id, category_id=1,
+                        bbox=obj['bbox'], vis_bbox=obj['bboxVis'], ignore=ignore,
+                        iscrowd=ignore, height=obj['bbox'][3]))
+    for split in splits:
+        (coco_dir / f'{split}.json').write_text(json.dumps(dict(
+            images=images[split], annotations=annotations[split],
+            categories=[dict(id=1, name='person')])))
     return root

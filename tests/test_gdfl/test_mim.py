@@ -26,14 +26,14 @@ def _model_options(kind: str, levels: int) -> list:
     ]
 
 
-def _loader_options(root: str, val_ann: str) -> list:
+def _loader_options(root: str, val_ann: str, test_ann: str) -> list:
     opts = []
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         opts += [f'{loader}.dataset.data_root={root}/', f'{loader}.num_workers=0',
                  f'{loader}.persistent_workers=False']
     opts += ['train_dataloader.batch_size=2', 'train_dataloader.dataset.train_filter=None',
              f'val_evaluator.ann_file={root}/{val_ann}',
-             f'test_evaluator.ann_file={root}/{val_ann}', 'train_cfg.max_epochs=1',
+             f'test_evaluator.ann_file={root}/{test_ann}', 'train_cfg.max_epochs=1',
              'default_hooks.checkpoint.save_best=None', 'randomness.seed=0']
     return opts
 
@@ -62,13 +62,17 @@ def test_mim_train_and_test_one_iteration(config, tiny_data, tmp_path):
     root = tiny_data[dataset]
     h, w = SIZE
     if dataset == 'caltech':
-        opts = _model_options(kind, 4) + _loader_options(str(root), 'coco/test.json') + [
+        opts = _model_options(kind, 4) + _loader_options(str(root), 'coco/train.json',
+                                                        'coco/test.json') + [
+            # the tiny train.json has training set set00 and validation set set05 only
+            "train_dataloader.dataset.sequences=['set00']",
             f'train_dataloader.dataset.pipeline.5.scale=({w},{h})',
             f'val_dataloader.dataset.pipeline.1.scale=({w},{h})',
             f'test_dataloader.dataset.pipeline.1.scale=({w},{h})'
         ]
     else:
-        opts = _model_options(kind, 6) + _loader_options(str(root), 'annotations/val_gt.json') + [
+        opts = _model_options(kind, 6) + _loader_options(
+            str(root), 'annotations/val_gt.json', 'annotations/val_gt.json') + [
             f'train_dataloader.dataset.pipeline.3.scale=({w},{h})',
             f'train_dataloader.dataset.pipeline.4.crop_size=({h},{w})',
             f'val_dataloader.dataset.pipeline.1.scale=({w},{h})',

@@ -9,8 +9,9 @@ from mmengine.structures import InstanceData
 from mmped.datasets import MOT17DetDataset
 from mmped.datasets.mot17det import MOT17DET_TEST_SEQUENCES, MOT17DET_TRAIN_SEQUENCES
 from mmped.evaluation.metrics import MOTChallengeDetWriter
-from mmped.registry import DATASETS
 from mmped.testing import REPO_ROOT
+
+from .gdfl_testutils import build_splits
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'gdfl'
 MOT_CONFIGS = ['gdfl_vgg16_4xb8-12e_mot17det.py', 'ca-gdfl_vgg16_4xb8-12e_mot17det.py']
@@ -36,19 +37,10 @@ def make_mot17det(root):
     return root
 
 
-def _build(cfg_dataset, root):
-    cfg_dataset = cfg_dataset.copy()
-    cfg_dataset.update(data_root=str(root) + '/', pipeline=[])
-    return DATASETS.build(cfg_dataset)
-
-
 @pytest.mark.parametrize('name', MOT_CONFIGS)
 def test_config_splits_by_sequence(tmp_path, name):
     root = make_mot17det(tmp_path)
-    cfg = Config.fromfile(CONFIG_DIR / name)
-    train = _build(cfg.train_dataloader.dataset, root)
-    val = _build(cfg.val_dataloader.dataset, root)
-    test = _build(cfg.test_dataloader.dataset, root)
+    cfg, train, val, test = build_splits(CONFIG_DIR / name, root)
     seqs = lambda ds: {ds.get_data_info(i)['img_id'].split('/')[0] for i in range(len(ds))}  # noqa
     assert seqs(val) == {'MOT17-09'}
     assert seqs(train) == set(MOT17DET_TRAIN_SEQUENCES) - {'MOT17-09'}

@@ -19,9 +19,11 @@ import mmcv
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
+
+from mmped.utils.cli import add_model_args
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,9 +39,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--topk', type=int, default=3,
                         help='attention maps of the K highest-scoring attributes')
     parser.add_argument('--out-file', default='dahar_masks.png', help='output image file')
-    parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override settings of the config, key=value pairs')
+    add_model_args(parser)
     return parser.parse_args()
 
 

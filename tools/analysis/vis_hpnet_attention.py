@@ -17,13 +17,14 @@ from typing import List, Sequence
 import mmcv
 import numpy as np
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
 from mmped.registry import MODELS
 from mmped.utils import register_all_modules
+from mmped.utils.cli import add_model_args
 
 
 def parse_args() -> argparse.Namespace:
@@ -34,9 +35,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--out', default='hpnet_attention.png', help='output image')
     parser.add_argument('--branches', type=int, nargs='+',
                         help='AF-net branch indices to draw (default: all)')
-    parser.add_argument('--device', default='cpu', help='device, e.g. cpu or cuda:0')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, as in tools/train.py')
+    add_model_args(parser)
     return parser.parse_args()
 
 

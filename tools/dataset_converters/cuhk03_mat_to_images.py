@@ -32,20 +32,18 @@ import argparse
 import os.path as osp
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
 from mmengine.utils import ProgressBar
 
-from mmped.datasets.parsers.coco_writer import (
-    check_not_input,
-    write_bytes_atomic,
-    write_json_atomic,
-)
+from mmped.datasets.parsers.coco_writer import json_bytes
+from mmped.datasets.parsers.converter_output import ConverterOutput
 
 VARIANTS = ('labeled', 'detected')
 SPLIT_FILE = 'cuhk03_classic_splits.json'
+CONVERTER = 'cuhk03_mat_to_images'
 VIEW_COLUMNS = 5  # columns 1-5: view 1, 6-10: view 2
 
 
@@ -136,68 +134,74 @@ def read_grids(f, variant: str) -> List[np.ndarray]:
     return grids
 
 
-def write_variant(f, variant: str, grids: List[np.ndarray], out_dir: Path,
-                  skip_existing: bool = False, ext: str = '.png') -> Dict[str, int]:
-    """Write the crops of one variant as ``{pair}_{person:03d}_{view}_{column:02d}{ext}``.
+def image_cells(f, variant: str, grids: List[np.ndarray], ext: str = '.png'
+                ) -> List[List[Tuple[str, object, str]]]:
+    """The non-empty image cells of one variant, per person, with their output names.
 
     Args:
         f (h5py.File): The open ``cuhk-03.mat``.
-        variant (str): Field name, for messages.
+        variant (str): Field name (``images_<variant>/`` is the folder).
         grids (list[np.ndarray]): Output of :func:`read_grids`.
-        out_dir (Path): Image folder to fill.
-        skip_existing (bool): Leave files that already exist (resume); otherwise an existing
-            file is an error. Defaults to False.
         ext (str): Image extension. Defaults to ``'.png'`` (lossless).
 
     Returns:
-        dict: ``images`` (written or kept) and ``persons`` (identities with an image).
+        list[list[tuple]]: Per person (camera pair by camera pair, possibly empty), the
+        ``(relative path, HDF5 dataset, record)`` of each image, the path
+        ``images_<variant>/{pair}_{person:03d}_{view}_{column:02d}{ext}``.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    stats = dict(images=0, persons=0)
-    bar = ProgressBar(sum(len(g) for g in grids), file=sys.stdout)
+    persons = []
     for p, grid in enumerate(grids, start=1):
         for i, row in enumerate(grid, start=1):
-            found = 0
+            cells = []
+            persons.append(cells)
             for k, ref in enumerate(row, start=1):
                 where = f'field {variant!r}, camera pair {p}, person {i}, column {k}'
                 ds = _deref(f, ref, where)
-                if _is_empty(ds):
-                    continue
-                img = np.asarray(ds[()]).T
-                if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8 or \
-                        min(img.shape[:2]) < 1:
-                    raise ValueError(f'{f.filename}: {where}: expected an (H, W, 3) uint8 '
-                                     f'image, got {img.dtype} {img.shape}')
-                view = 1 if k <= VIEW_COLUMNS else 2
-                path = out_dir / f'{p}_{i:03d}_{view}_{k:02d}{ext}'
-                found += 1
-                if path.exists():
-                    if skip_existing:
-                        continue
-                    raise FileExistsError(f'{path} exists: converters write new files only '
-                                          '(use --skip-existing to resume)')
-                ok, buf = cv2.imencode(ext, np.ascontiguousarray(img[..., ::-1]))
-                if not ok:
-                    raise ValueError(f'{f.filename}: {where}: cannot encode as {ext}')
-                write_bytes_atomic(path, buf.tobytes())
-            stats['images'] += found
-            stats['persons'] += found > 0
-            bar.update()
-    sys.stdout.write('\n')
-    return stats
+                if not _is_empty(ds):
+                    view = 1 if k <= VIEW_COLUMNS else 2
+                    cells.append((f'images_{variant}/{p}_{i:03d}_{view}_{k:02d}{ext}', ds,
+                                  where))
+    return persons
+
+
+def encode_image(f, ds, where: str, ext: str = '.png') -> bytes:
+    """One crop, checked to be an ``(H, W, 3)`` uint8 RGB array, encoded as ``ext`` (BGR).
+
+    Args:
+        f (h5py.File): The open file (for messages).
+        ds (h5py.Dataset): The image cell.
+        where (str): Its record (variant, camera pair, person, column).
+        ext (str): Image extension.
+
+    Returns:
+        bytes: The encoded image.
+    """
+    img = np.asarray(ds[()]).T
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8 or min(img.shape[:2]) < 1:
+        raise ValueError(f'{f.filename}: {where}: expected an (H, W, 3) uint8 image, got '
+                         f'{img.dtype} {img.shape}')
+    ok, buf = cv2.imencode(ext, np.ascontiguousarray(img[..., ::-1]))
+    if not ok:
+        raise ValueError(f'{f.filename}: {where}: cannot encode as {ext}')
+    return buf.tobytes()
 
 
 def convert(mat_file: str, out_root: str, variants: Sequence[str] = VARIANTS,
             split_file: Optional[str] = SPLIT_FILE, skip_existing: bool = False) -> dict:
     """Convert ``cuhk-03.mat`` (see the module docstring).
 
+    Every target is checked before anything is written (see
+    :class:`~mmped.datasets.parsers.converter_output.ConverterOutput`): one that is (or
+    links to) the input, or an existing file this converter did not write, is refused.
+
     Args:
         mat_file (str): Path of ``cuhk-03.mat``.
         out_root (str): Output root; gets ``images_<variant>/`` and ``split_file``.
         variants (Sequence[str]): Variants to write. Defaults to both.
-        split_file (str, optional): JSON name under ``out_root`` (or absolute path) for the
-            classic test splits; None skips it.
-        skip_existing (bool): Resume: keep existing image files. Defaults to False.
+        split_file (str, optional): JSON name under ``out_root`` for the classic test
+            splits; None skips it.
+        skip_existing (bool): Resume: keep the image files this converter already wrote.
+            Defaults to False.
 
     Returns:
         dict: The split JSON content (also when not written).
@@ -209,18 +213,13 @@ def convert(mat_file: str, out_root: str, variants: Sequence[str] = VARIANTS,
     if not osp.isfile(mat_file):
         raise FileNotFoundError(f'{mat_file} not found')
     out = Path(out_root)
-    split_path = None if split_file is None else out / split_file
-    if split_path is not None:
-        check_not_input(split_path, [mat_file])
-        if split_path.exists():
-            raise FileExistsError(f'{split_path} exists: converters write new files only')
     try:
         f = h5py.File(mat_file, 'r')
     except OSError as err:
         raise ValueError(f'{mat_file}: not a MATLAB v7.3 (HDF5) file ({err}); the official '
                          'cuhk-03.mat is v7.3') from err
     with f:
-        testsets = read_testsets(f) if split_path is not None else []
+        testsets = read_testsets(f) if split_file is not None else []
         grids = {v: read_grids(f, v) for v in variants}
         result = dict(source=osp.basename(mat_file),
                       num_persons={v: [len(g) for g in grids[v]] for v in variants},
@@ -233,14 +232,30 @@ def convert(mat_file: str, out_root: str, variants: Sequence[str] = VARIANTS,
                         raise ValueError(f'{mat_file}: field "testsets", split {s + 1}: '
                                          f'(camera pair {pair}, person {person}) is not in '
                                          f'field {v!r}')
+        cells = {v: image_cells(f, v, grids[v]) for v in variants}
+        output = ConverterOutput(out, CONVERTER, [mat_file])
+        if split_file is not None:  # never replaced, not even with --skip-existing
+            output.plan([split_file], 'error', ': converters write new files only')
+        todo = set(output.plan([c[0] for v in variants for person in cells[v] for c in person],
+                               'keep' if skip_existing else 'error',
+                               ': converters write new files only (use --skip-existing to '
+                               'resume)'))
         for v in variants:
             print(f'{v}: writing crops to {out / f"images_{v}"}', flush=True)
-            stats = write_variant(f, v, grids[v], out / f'images_{v}', skip_existing)
-            result['num_images'][v] = stats['images']
-            print(f'{v}: {stats["images"]} images of {stats["persons"]} identities', flush=True)
-    if split_path is not None:
-        write_json_atomic(split_path, result, inputs=[mat_file])
-        print(f'wrote {len(testsets)} classic test splits to {split_path}', flush=True)
+            bar = ProgressBar(len(cells[v]), file=sys.stdout)
+            for person in cells[v]:
+                for rel, ds, where in person:
+                    if rel in todo:
+                        output.write(rel, encode_image(f, ds, where))
+                bar.update()
+            sys.stdout.write('\n')
+            num = sum(len(person) for person in cells[v])
+            result['num_images'][v] = num
+            print(f'{v}: {num} images of {sum(map(bool, cells[v]))} identities', flush=True)
+    if split_file is not None:
+        path = output.write(split_file, json_bytes(result, out / split_file))
+        print(f'wrote {len(testsets)} classic test splits to {path}', flush=True)
+    output.finish()
     return result
 
 

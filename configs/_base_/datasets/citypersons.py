@@ -5,25 +5,20 @@
 #       tools/dataset_converters/citypersons_to_coco.py annotations/anno_train.mat ...
 #   (anno_{train,val}.mat or gtBboxCityPersons/<split> folders can be used as ann_file too)
 # Evaluation: official protocol (Reasonable, Reasonable_small, Heavy, All), MR-2 in percent.
+_base_ = './pedestrian_det_pipeline.py'
+
 dataset_type = 'CityPersonsDataset'
 data_root = 'data/citypersons/'
 backend_args = None
 img_scale = (2048, 1024)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
+    *_base_.train_load,
+    dict(type='Resize', scale=img_scale, keep_ratio=True), *_base_.train_finish
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    *_base_.test_load,
+    dict(type='Resize', scale=img_scale, keep_ratio=True), *_base_.test_finish
 ]
 train_dataloader = dict(
     batch_size=2,

@@ -2,25 +2,20 @@
 #   data/kitti/training/{image_2,label_2}/XXXXXX.{png,txt}
 #   data/kitti/ImageSets/{train,val}.txt        (the usual 3712 / 3769 split)
 # Evaluation: KITTI devkit 2D AP, easy / moderate / hard, AP|R11 and AP|R40 at IoU 0.5.
+_base_ = './pedestrian_det_pipeline.py'
+
 dataset_type = 'KITTIPedestrianDataset'
 data_root = 'data/kitti/'
 backend_args = None
 img_scale = (1242, 375)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
+    *_base_.train_load,
+    dict(type='Resize', scale=img_scale, keep_ratio=True), *_base_.train_finish
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    *_base_.test_load,
+    dict(type='Resize', scale=img_scale, keep_ratio=True), *_base_.test_finish
 ]
 train_dataloader = dict(
     batch_size=2,

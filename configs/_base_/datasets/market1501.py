@@ -10,10 +10,15 @@ data_preprocessor = dict(
     to_rgb=True)
 
 reid_meta_keys = ('sample_idx', 'img_path', 'pid', 'camid', 'split')
-# "Bag of Tricks" augmentation: flip, pad 10 + random crop, random erasing
-train_pipeline = [
+test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='mmpretrain.Resize', scale=(128, 256)),
+    dict(type='mmpretrain.PackInputs', meta_keys=reid_meta_keys),
+]
+# "Bag of Tricks" augmentation between resizing and packing: flip, pad 10 + random crop,
+# random erasing
+train_pipeline = [
+    *test_pipeline[:-1],
     dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='mmpretrain.RandomCrop', crop_size=(256, 128), padding=10),
     # erase with the ImageNet mean (BGR: the image is not converted yet)
@@ -24,12 +29,7 @@ train_pipeline = [
         max_area_ratio=0.4,
         mode='const',
         fill_color=(104, 116, 124)),
-    dict(type='mmpretrain.PackInputs', meta_keys=reid_meta_keys),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='mmpretrain.Resize', scale=(128, 256)),
-    dict(type='mmpretrain.PackInputs', meta_keys=reid_meta_keys),
+    test_pipeline[-1],
 ]
 
 train_dataloader = dict(

@@ -2,25 +2,20 @@
 #   data/MOT17Det/train/MOT17-XX/{img1/XXXXXX.jpg, gt/gt.txt, seqinfo.ini}
 # There is no public test GT: validate on (a split of) the train sequences.
 # Evaluation: detection AP at IoU 0.5 (ambiguous persons and flag-0 rows ignored).
+_base_ = './pedestrian_det_pipeline.py'
+
 dataset_type = 'MOT17DetDataset'
 data_root = 'data/MOT17Det/'
 backend_args = None
 img_scale = (1920, 1080)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
+    *_base_.train_load,
+    dict(type='Resize', scale=img_scale, keep_ratio=True), *_base_.train_finish
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
+    *_base_.test_load,
+    dict(type='Resize', scale=img_scale, keep_ratio=True), *_base_.test_finish
 ]
 train_dataloader = dict(
     batch_size=2,

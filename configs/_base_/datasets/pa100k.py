@@ -10,16 +10,16 @@ data_preprocessor = dict(
     std=[58.395, 57.12, 57.375],
     to_rgb=True)
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='mmpretrain.Resize', scale=(192, 256)),
-    dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='mmpretrain.PackInputs', algorithm_keys=('gt_valid', )),
-]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='mmpretrain.Resize', scale=(192, 256)),
     dict(type='mmpretrain.PackInputs', algorithm_keys=('gt_valid', )),
+]
+# the test pipeline with a horizontal flip before packing
+train_pipeline = [
+    *test_pipeline[:-1],
+    dict(type='mmpretrain.RandomFlip', prob=0.5, direction='horizontal'),
+    test_pipeline[-1],
 ]
 
 train_dataloader = dict(
@@ -42,15 +42,7 @@ val_dataloader = dict(
         data_root=data_root,
         split='val',
         pipeline=test_pipeline))
-test_dataloader = dict(
-    batch_size=64,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        pipeline=test_pipeline))
+# the test split, loaded as the validation split
+test_dataloader = dict(val_dataloader, dataset=dict(val_dataloader['dataset'], split='test'))
 val_evaluator = dict(type='AttributeMetric')
 test_evaluator = val_evaluator

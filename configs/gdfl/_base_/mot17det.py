@@ -9,38 +9,20 @@
 # Resizing keeps the aspect ratio in training and testing alike (MOT17-05 / -06 are 640 x 480).
 _base_ = '../../_base_/datasets/mot17det.py'
 
-backend_args = None
 train_sequences = ['MOT17-02', 'MOT17-04', 'MOT17-05', 'MOT17-10', 'MOT17-11', 'MOT17-13']
 val_sequences = ['MOT17-09']
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='LoadAnnotations', with_bbox=True),
-    # SSD data augmentation: photometric distortion, IoU-constrained crops
-    dict(
-        type='PhotoMetricDistortion',
-        brightness_delta=32,
-        contrast_range=(0.5, 1.5),
-        saturation_range=(0.5, 1.5),
-        hue_delta=18),
-    dict(type='MinIoURandomCrop', min_ious=(0.1, 0.3, 0.5, 0.7, 0.9), min_crop_size=0.3),
-    dict(type='Resize', scale=(1920, 1080), keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs')
+    *_base_.train_load, _base_.ssd_photometric, _base_.ssd_min_iou_crop,
+    dict(type='Resize', scale=(1920, 1080), keep_ratio=True), *_base_.train_finish
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=(1920, 1080), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
+    *_base_.test_load,
+    dict(type='Resize', scale=(1920, 1080), keep_ratio=True), *_base_.test_finish
 ]
+# no boxes to load on the test split
 submission_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=(1920, 1080), keep_ratio=True),
-    dict(
-        type='PackDetInputs',
-        meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor'))
+    *_base_.test_load,
+    dict(type='Resize', scale=(1920, 1080), keep_ratio=True), _base_.test_finish[-1]
 ]
 train_dataloader = dict(
     batch_size=8,

@@ -20,7 +20,8 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=1e-4, weight_decay=5e-4),
     clip_grad=dict(max_norm=35, norm_type=2))
+# CityPersons results are reported on its validation set (the test labels are not public), so
+# no checkpoint is selected on it: the last epoch is the result and validation only monitors
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3,
-                    save_best='pedestrian/Reasonable', rule='less'))
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best=None))
 auto_scale_lr = dict(enable=False, base_batch_size=8)

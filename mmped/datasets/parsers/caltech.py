@@ -35,10 +35,10 @@ import numpy as np
 from .common import (
     ImageRecord,
     PathLike,
-    add_image,
     bbgt_vis_ratio,
-    check_box,
+    coco_records,
     gc_paused,
+    iter_coco_annotations,
     load_coco_json,
     load_mat,
     make_instance,
@@ -237,21 +237,8 @@ def parse_caltech_json(path: PathLike) -> List[ImageRecord]:
         jsons store the image height in an annotation ``height`` field).
     """
     data = load_coco_json(path)
-    records, by_id = [], {}
-    for i, img in enumerate(data['images']):
-        if 'id' not in img or 'file_name' not in img:
-            raise parse_error(path, f'image {i}', 'id/file_name', 'missing')
-        rec = dict(img_id=img['id'], file_name=img['file_name'],
-                   width=int(img.get('width', 640)), height=int(img.get('height', 480)),
-                   instances=[])
-        records.append(rec)
-        add_image(by_id, rec, path, i)
-    for i, ann in enumerate(data['annotations']):
-        rec = by_id.get(ann.get('image_id'))
-        if rec is None:
-            raise parse_error(path, f'annotation {i}', 'image_id',
-                              f'unknown image {ann.get("image_id")!r}')
-        box = check_box(path, f'annotation {i}', 'bbox', ann.get('bbox'))
+    records, by_id = coco_records(path, data)
+    for i, ann, rec, box in iter_coco_annotations(path, data, by_id):
         ignore = bool(ann.get('ignore', 0)) or bool(ann.get('iscrowd', 0))
         vis = ann.get('vis_ratio')
         vis = np.inf if vis is None else to_float(path, f'annotation {i}', 'vis_ratio', vis)

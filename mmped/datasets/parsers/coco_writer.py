@@ -86,12 +86,24 @@ def write_json_atomic(path: PathLike, obj, inputs: Sequence[PathLike] = (),
     check_not_input(path, inputs)
     if not overwrite and (path.exists() or path.is_symlink()):
         raise ValueError(f'{path} exists; refusing to overwrite it')
+    return write_bytes_atomic(path, json_bytes(obj, path))
+
+
+def json_bytes(obj, path: PathLike) -> bytes:
+    """``obj`` as JSON bytes; NaN / infinite numbers are refused (they are not JSON).
+
+    Args:
+        obj: JSON-serialisable object.
+        path (str | Path): The file it is meant for (for the message).
+
+    Returns:
+        bytes: UTF-8 JSON.
+    """
     try:
-        data = json.dumps(obj, allow_nan=False).encode()
+        return json.dumps(obj, allow_nan=False).encode()
     except ValueError as e:
         raise ValueError(f'{path}: {e} (NaN or infinite value in the output)') from None
-    return write_bytes_atomic(path, data)
 
 
 __all__: List[str] = ['records_to_coco', 'write_json_atomic', 'write_bytes_atomic',
-                      'check_not_input']
+                      'check_not_input', 'json_bytes']

@@ -4,10 +4,11 @@
 The devkit evaluates detections with P. Dollar's toolbox after a cleaning step:
 
 1. Cleaning (``preprocessResult.m``): per frame, detections and *all* GT rows are matched
-   one-to-one (Hungarian, cost ``1 - IoU``, pairs with ``1 - IoU > 0.5`` forbidden);
-   detections matched to an ambiguous GT (person on vehicle, static person, distractor,
-   reflection; here also ``flag = 0`` rows, as PROTOCOLS.md asks) or to a pedestrian with
-   visibility ``< min_vis`` (0.5) are removed.
+   one-to-one by the devkit's ``Hungarian.m`` (:func:`devkit_hungarian`, its tie order and
+   its padding included) on the (GT x detection) cost ``1 - IoU`` (``boxiou.m``), pairs with
+   ``1 - IoU > 0.5`` forbidden; detections matched to an ambiguous GT (person on vehicle,
+   static person, distractor, reflection; here also ``flag = 0`` rows, as PROTOCOLS.md asks)
+   or to any row with visibility ``< min_vis`` (0.5) are removed.
 2. GT = pedestrians with visibility ``>= min_vis`` (no ignore regions).
    ``bbGt('evalRes')``: per frame, detections in descending score order (stable) take the
    still-unmatched GT with the highest IoU ``>= 0.5`` (ties: the later GT).
@@ -16,10 +17,11 @@ The devkit evaluates detections with P. Dollar's toolbox after a cleaning step:
    reaches it (0 when never reached; no monotone envelope), AP = their mean.
 
 Vehicles, occluders and crowds (``parse_mot(..., keep_all_classes=True)``, which the metric
-uses) take part in the cleaning assignment without removing the detection they take: a
-detection assigned to a car stays (a false positive), and a car can win a detection that an
-ambiguous person also overlaps. Records without ``mot_class`` treat every non-evaluated GT as
-ambiguous.
+uses) take part in the cleaning assignment without removing the detection they take unless
+they are less visible than ``min_vis``: a detection assigned to a visible car stays (a false
+positive), and a car can win a detection that an ambiguous person also overlaps. The cost
+matrix keeps the rows in gt.txt order and the detections in their given (file) order.
+Records without ``mot_class`` treat every non-evaluated GT as ambiguous.
 """
 from typing import Dict, Mapping, Optional, Sequence
 
@@ -80,31 +82,170 @@ def devkit_average_precision(recall: np.ndarray, precision: np.ndarray,
     return float(np.mean(prec[np.minimum(idx, len(precision))]))
 
 
+def _devkit_iou(g: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """IoU as the devkit's ``boxiou.m`` computes it, (G, 4) x (D, 4) -> (G, D).
+
+    Both inputs are corners ``[left, top, right, bottom]`` (the devkit's ``x + w`` and
+    ``y + h``); the areas are rebuilt from them (``(right - left) * (bottom - top)``, which
+    can differ from ``w * h`` in the last bit).
+    """
+    hor = np.maximum(0.0, np.minimum(g[:, None, 2], d[None, :, 2])
+                     - np.maximum(g[:, None, 0], d[None, :, 0]))
+    ver = np.maximum(0.0, np.minimum(g[:, None, 3], d[None, :, 3])
+                     - np.maximum(g[:, None, 1], d[None, :, 1]))
+    inter = hor * ver
+    union = ((g[:, 2] - g[:, 0]) * (g[:, 3] - g[:, 1]))[:, None] \
+        + ((d[:, 2] - d[:, 0]) * (d[:, 3] - d[:, 1]))[None, :] - inter
+    return np.where(inter > 0, inter / np.where(inter > 0, union, 1.0), 0.0)
+
+
+def _star_zeros(p: np.ndarray) -> np.ndarray:
+    """Star, row by row, the first zero of each row whose column holds no star yet.
+
+    Args:
+        p (np.ndarray): Square cost matrix, shape (n, n).
+
+    Returns:
+        np.ndarray: Marks, shape (n, n), int8 (1 = starred).
+    """
+    marks = np.zeros(p.shape, np.int8)
+    free = np.ones(p.shape[1], bool)
+    for i in range(p.shape[0]):
+        cand = np.flatnonzero((p[i] == 0) & free)
+        if len(cand):
+            marks[i, cand[0]] = 1
+            free[cand[0]] = False
+    return marks
+
+
+def _prime_zeros(p: np.ndarray, marks: np.ndarray, row_cov: np.ndarray,
+                 col_cov: np.ndarray) -> Optional[tuple]:
+    """Prime uncovered zeros until one has no star in its row (Munkres' step 4).
+
+    The first uncovered zero in row-major order is primed; when its row holds a star, the
+    row is covered and the star's column uncovered. ``marks`` and the covers are updated in
+    place.
+
+    Returns:
+        tuple | None: ``(row, col)`` of a primed zero without a star in its row, or None
+        when no uncovered zero is left.
+    """
+    n = p.shape[1]
+    while True:
+        free = (p == 0) & ~row_cov[:, None] & ~col_cov[None, :]
+        if not free.any():
+            return None
+        r, c = divmod(int(np.argmax(free)), n)
+        marks[r, c] = 2
+        star = np.flatnonzero(marks[r] == 1)
+        if not len(star):
+            return r, c
+        row_cov[r] = True
+        col_cov[star[0]] = False
+
+
+def devkit_hungarian(cost: np.ndarray) -> np.ndarray:
+    """Assignment of the MOTChallenge devkit's ``Hungarian.m`` (A. Melin's Munkres), ties included.
+
+    ``preprocessResult.m`` calls it on the (GT x detection) matrix ``1 - IoU`` with forbidden
+    pairs set to ``Inf``. Its rules, reproduced here:
+
+    - rows and columns without a finite entry are dropped; the rest is zero-padded to a
+      square of side ``n``; the deficiency ``c`` of that square's finite pattern is estimated
+      by one pass of steps 2-4 on the 0 / ``Inf`` pattern (``n`` minus the lines covered);
+      the matrix is then grown to ``n + c`` with every added entry equal to the largest
+      finite entry (``Pmax``). Being left unmatched thus costs ``Pmax`` per added line, so
+      the result is a minimum-cost assignment on that matrix, which is not always one with
+      the most pairs (a pair of cost 0 can beat two pairs of cost ``Pmax``);
+    - Munkres' steps in the textbook order, scanning row-major: step 1 subtracts each
+      row's minimum; step 2 stars, row by row, the first zero whose column has no star;
+      step 4 primes the first uncovered zero in row-major order; step 6 adds the smallest
+      uncovered value to covered rows, then subtracts it from uncovered columns.
+
+    Among equal-cost assignments the first zeros in row-major order win: a detection
+    earlier in the file (a lower column) goes to the earlier GT row, where scipy's
+    ``linear_sum_assignment`` (shortest augmenting paths, max cardinality first) can choose
+    differently.
+
+    Args:
+        cost (np.ndarray): Costs, shape (M, N); ``inf`` = no edge.
+
+    Returns:
+        np.ndarray: Matching, shape (M, N), bool (at most one True per row and column, never
+        on an ``inf`` entry).
+    """
+    cost = np.asarray(cost, dtype=np.float64)
+    if np.isnan(cost).any() or (cost == -np.inf).any():
+        raise ValueError('devkit_hungarian: costs must be finite or +inf')
+    match = np.zeros(cost.shape, bool)
+    finite = np.isfinite(cost)
+    rows, cols = np.flatnonzero(finite.any(1)), np.flatnonzero(finite.any(0))
+    if not len(rows):
+        return match
+    n = max(len(rows), len(cols))
+    sub = cost[np.ix_(rows, cols)]
+    pattern = np.zeros((n, n))
+    pattern[:len(rows), :len(cols)] = np.where(np.isfinite(sub), 0.0, np.inf)
+    marks = _star_zeros(pattern)
+    row_cov, col_cov = np.zeros(n, bool), marks.any(0)
+    _prime_zeros(pattern, marks, row_cov, col_cov)
+    size = n + n - int(row_cov.sum()) - int(col_cov.sum())
+    pmax = sub[np.isfinite(sub)].max()
+    if len(rows) < n or len(cols) < n:
+        pmax = max(pmax, 0.0)  # the zero padding counts in the devkit's maximum
+    p = np.full((size, size), pmax)
+    p[:len(rows), :len(cols)] = sub
+    p = p - p.min(1, keepdims=True)
+    marks = _star_zeros(p)
+    while True:
+        col_cov = marks.any(0)
+        if col_cov.all():
+            break
+        row_cov = np.zeros(size, bool)
+        while (z := _prime_zeros(p, marks, row_cov, col_cov)) is None:
+            low = p[np.ix_(~row_cov, ~col_cov)].min()
+            if not np.isfinite(low):
+                raise ValueError('devkit_hungarian: no complete assignment exists')
+            p[row_cov] += low
+            p[:, ~col_cov] -= low
+        r, c = z  # alternate primes and stars from the last prime, then swap them
+        path = [(r, c)]
+        while len(star := np.flatnonzero(marks[:, c] == 1)):
+            r = int(star[0])
+            path.append((r, c))
+            c = int(np.flatnonzero(marks[r] == 2)[0])
+            path.append((r, c))
+        for r, c in path:
+            marks[r, c] = 0 if marks[r, c] == 1 else 1
+        marks[marks == 2] = 0
+    match[np.ix_(rows, cols)] = marks[:len(rows), :len(cols)] == 1
+    return match
+
+
 def _cleaning_removed(iou: np.ndarray, keep_gt: np.ndarray, td: float = 0.5,
                       removing: Optional[np.ndarray] = None) -> np.ndarray:
     """Detections removed by the devkit's cleaning step, shape (D,) bool.
+
+    The assignment is :func:`devkit_hungarian` on the (GT x detection) matrix ``1 - IoU``,
+    pairs with ``1 - IoU > td`` forbidden, rows in gt.txt order and columns in the
+    detections' order, so that ties go where the devkit sends them.
 
     Args:
         iou (np.ndarray): IoU of detections with all GT rows, shape (D, G).
         keep_gt (np.ndarray): GT rows that are evaluated pedestrians, shape (G,).
         td (float): ``1 - IoU > td`` pairs are forbidden.
         removing (np.ndarray, optional): GT rows whose assigned detection is removed
-            (ambiguous people, low-visibility pedestrians), shape (G,); default
-            ``~keep_gt``. Other non-evaluated rows (vehicles) take part in the assignment only.
+            (ambiguous people, rows below the visibility threshold), shape (G,); default
+            ``~keep_gt``. Other rows (visible vehicles) take part in the assignment only.
     """
     removing = ~keep_gt if removing is None else removing
     removed = np.zeros(iou.shape[0], bool)
-    allowed = (1.0 - iou) <= td
-    if not (allowed & removing[None, :]).any():
-        return removed  # no ambiguous GT can take a detection
-    from scipy.optimize import linear_sum_assignment
-
-    big = float(iou.size + 1)  # maximum number of allowed pairs first, then least 1 - IoU
-    cost = np.where(allowed, 1.0 - iou, big)
-    rows, cols = linear_sum_assignment(cost)
-    ok = allowed[rows, cols]
-    rows, cols = rows[ok], cols[ok]
-    removed[rows[removing[cols]]] = True
+    cost = 1.0 - iou.T
+    cost[cost > td] = np.inf
+    if not np.isfinite(cost[removing]).any():
+        return removed  # no removing GT row can take a detection
+    match = devkit_hungarian(cost)
+    removed[match[removing].any(0)] = True
     return removed
 
 
@@ -131,18 +272,24 @@ def eval_mot17det_ap(gt_images: Sequence[Mapping], det_images: Mapping,
         g = g.reshape(-1, 4)
         pos = np.asarray([not i['ignore_flag'] and i.get('vis_ratio', np.inf) >= min_vis
                           for i in insts], dtype=bool)
-        # a detection taken by a vehicle / occluder / crowd row is not removed
+        # a detection taken by a visible vehicle / occluder / crowd row is not removed; one
+        # taken by any row below ``min_vis`` is (``preprocessResult.m`` tests every class)
         other = np.asarray([i.get('mot_class', MOT_AMBIGUOUS[0]) not in MOT_PEOPLE
                             for i in insts], dtype=bool)
+        low_vis = np.asarray([i.get('vis_ratio', np.inf) < min_vis for i in insts], dtype=bool)
         num_gt += int(pos.sum())
         if rec['img_id'] not in det_images:
             continue
         b, s = det_images[rec['img_id']]
         b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
         s = np.asarray(s, dtype=np.float64).reshape(-1)
-        iou = _iou_xywh(b, g)
-        kept = ~_cleaning_removed(iou, pos, td=iou_thr, removing=~pos & ~other)
-        b, s, iou = b[kept], s[kept], iou[kept][:, pos]
+        # the devkit's cleaning IoU, from the GT corners as parsed (``x + w`` of gt.txt) and
+        # the detections' ``x + w``
+        corners = np.concatenate([b[:, :2], b[:, :2] + b[:, 2:]], axis=1)
+        gt_corners = np.asarray([i['bbox'] for i in insts], dtype=np.float64).reshape(-1, 4)
+        kept = ~_cleaning_removed(_devkit_iou(gt_corners, corners).T, pos, td=iou_thr,
+                                  removing=~pos & (~other | low_vis))
+        b, s, iou = b[kept], s[kept], _iou_xywh(b[kept], g)[:, pos]
         order = np.argsort(-s, kind='stable')
         s, iou = s[order], iou[order]
         taken = np.zeros(iou.shape[1], bool)

@@ -2,19 +2,14 @@
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 
 from mmped.evaluation.functional.attribute import eval_attributes, eval_wider_attribute_map
 from mmped.registry import METRICS
 
+from .utils import to_numpy
+
 __all__ = ['AttributeMetric', 'WIDERAttributeMetric']
-
-
-def _to_numpy(value) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
 
 
 class _AttributeCollector(BaseMetric):
@@ -22,9 +17,9 @@ class _AttributeCollector(BaseMetric):
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for ds in data_samples:
-            score = _to_numpy(ds['pred_score']).astype(np.float32)
-            gt = _to_numpy(ds['gt_score']).astype(np.int8)
-            valid = _to_numpy(ds['gt_valid']).astype(bool) if 'gt_valid' in ds else np.ones(
+            score = to_numpy(ds['pred_score']).astype(np.float32)
+            gt = to_numpy(ds['gt_score']).astype(np.int8)
+            valid = to_numpy(ds['gt_valid']).astype(bool) if 'gt_valid' in ds else np.ones(
                 gt.shape, dtype=bool)
             gt = np.where(valid, gt, -1).astype(np.int8)
             self.results.append((score, gt))

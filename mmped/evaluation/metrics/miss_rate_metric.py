@@ -10,13 +10,7 @@ from mmengine.logging import MMLogger
 from mmped.registry import METRICS
 
 from ..functional.miss_rate import evaluate_miss_rate, get_mr_protocol, summarize_miss_rate
-
-
-def _to_numpy(x) -> np.ndarray:
-    x = getattr(x, 'tensor', x)  # mmdet box structures
-    if hasattr(x, 'detach'):
-        x = x.detach().cpu().numpy()
-    return np.asarray(x, dtype=np.float64)
+from .utils import to_numpy
 
 
 def pedestrian_predictions(sample: dict, pred_label: int, score_thr: float = -np.inf,
@@ -34,9 +28,9 @@ def pedestrian_predictions(sample: dict, pred_label: int, score_thr: float = -np
         tuple[np.ndarray, np.ndarray]: Boxes (M, 4) and scores (M,), float64.
     """
     pred = sample['pred_instances']
-    boxes = _to_numpy(pred['bboxes']).reshape(-1, 4)
-    scores = _to_numpy(pred['scores']).reshape(-1)
-    labels = _to_numpy(pred['labels']).reshape(-1) if 'labels' in pred else \
+    boxes = to_numpy(pred['bboxes'], np.float64).reshape(-1, 4)
+    scores = to_numpy(pred['scores'], np.float64).reshape(-1)
+    labels = to_numpy(pred['labels'], np.float64).reshape(-1) if 'labels' in pred else \
         np.full(len(scores), pred_label)
     keep = (labels == pred_label) & (scores >= score_thr)
     boxes, scores = boxes[keep], scores[keep]
@@ -161,7 +155,7 @@ class MissRateMetric(BaseMetric):
         for key, ign in (('gt_instances', 0), ('ignored_instances', 1)):
             if key not in sample or 'bboxes' not in sample[key]:
                 continue
-            boxes = _to_numpy(sample[key]['bboxes']).reshape(-1, 4) / scale
+            boxes = to_numpy(sample[key]['bboxes'], np.float64).reshape(-1, 4) / scale
             for b in boxes.tolist():
                 instances.append(dict(bbox=b, ignore_flag=ign, height=b[3] - b[1], occlusion=0))
         return dict(img_id=sample['img_id'], instances=instances,

@@ -3,7 +3,6 @@
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
-import torch
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
@@ -14,11 +13,7 @@ from mmped.evaluation.functional.person_search import (
 )
 from mmped.registry import METRICS
 
-
-def _np(value: Any) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
+from .utils import to_numpy
 
 
 def _searched(gallery: List[dict], det_thresh: float) -> List[dict]:
@@ -107,29 +102,29 @@ class PersonSearchMetric(BaseMetric):
             # exactly one result per data sample (its queries nested): mmengine truncates the
             # collected results to the dataset length and interleaves them across ranks
             # scores stay in the model's precision (float32), as the reference filters them
-            scores = _np(pred['scores']).reshape(-1)
+            scores = to_numpy(pred['scores']).reshape(-1)
             kept = score_at_least(scores, min(self.det_thresh, self.det_eval_thresh))
             searched = score_at_least(scores[kept], self.det_thresh)
-            feats = _np(pred['reid_feats']).astype(np.float32)
+            feats = to_numpy(pred['reid_feats']).astype(np.float32)
             feats = feats[kept][searched]  # (N, D) -> (K, D)
             record = dict(
                 kind='gallery', img_id=img_id, cam_id=sample.get('cam_id', -1),
-                bboxes=_np(pred['bboxes']).reshape(-1, 4).astype(np.float64)[kept],
+                bboxes=to_numpy(pred['bboxes']).reshape(-1, 4).astype(np.float64)[kept],
                 scores=scores[kept], feats=feats,
-                gt_bboxes=_np(gt.get('bboxes', np.zeros((0, 4)))).reshape(-1, 4).astype(
+                gt_bboxes=to_numpy(gt.get('bboxes', np.zeros((0, 4)))).reshape(-1, 4).astype(
                     np.float64),
-                gt_person_ids=_np(gt.get('person_ids', np.zeros(0))).reshape(-1),
+                gt_person_ids=to_numpy(gt.get('person_ids', np.zeros(0))).reshape(-1),
                 queries=[])
             queries = sample.get('queries') or []
             if queries:
-                feats = _np(sample['query_feats'])
+                feats = to_numpy(sample['query_feats'])
                 if feats.shape[0] != len(queries):
                     raise ValueError(f'{img_id}: {feats.shape[0]} query features for '
                                      f'{len(queries)} queries')
                 for q, f in zip(queries, feats):
                     record['queries'].append(dict(
                         kind='query', img_id=img_id, cam_id=sample.get('cam_id', -1),
-                        query_id=q['query_id'], bbox=np.asarray(q['bbox'], dtype=np.float64),
+                        query_id=q['query_id'], bbox=to_numpy(q['bbox'], np.float64),
                         person_id=int(q['person_id']), feat=f.astype(np.float32),
                         gallery=q.get('gallery'), gallery_bboxes=q.get('gallery_bboxes')))
             self.results.append(record)

@@ -9,6 +9,7 @@ from torch import Tensor
 
 from mmped.registry import MODELS
 
+from .strides import image_size_from_strides
 from .zoom_in_zoom_out import apply_zizoms, build_zizoms
 
 
@@ -68,7 +69,10 @@ class ChannelAdaptiveAttention(BaseModule):
 
     Args:
         in_channels (Sequence[int]): Channels of the backbone outputs.
-        in_strides (Sequence[int]): Their strides. Defaults to ``(4, 8, 16, 32, 64)``.
+        in_strides (Sequence[int]): Their strides. They give the image size (the finest input's
+            size times its stride, e.g. conv3_3's even when it is no detection layer) that the
+            segmentation logits are upsampled to, and every input is checked against its stride
+            (an error names a mismatching input). Defaults to ``(4, 8, 16, 32, 64)``.
         det_indices (Sequence[int]): Inputs used as detection layers. Defaults to ``(1, 2, 3, 4)``
             (conv3_3 at input 0 only feeds the ZIZOM).
         feat_channels (int): Channels of the shared convs. Defaults to 256.
@@ -122,12 +126,11 @@ class ChannelAdaptiveAttention(BaseModule):
         Returns:
             tuple[Tensor] | tuple[tuple[Tensor], list[Tensor] | None]: Detection features
             (shapes of the selected inputs); with ``return_masks`` also one segmentation logit
-            map (N, 2, H / seg_stride, W / seg_stride) per detection layer (None if
-            ``with_seg=False``).
+            map (N, 2, H / seg_stride, W / seg_stride) per detection layer, (H, W) the image size
+            given by ``in_strides`` (None if ``with_seg=False``).
         """
-        k0 = self.det_indices[0]
-        scale = self.in_strides[k0] / self.seg_stride
-        size = (int(round(inputs[k0].shape[-2] * scale)), int(round(inputs[k0].shape[-1] * scale)))
+        img_h, img_w = image_size_from_strides(inputs, self.in_strides)
+        size = (int(round(img_h / self.seg_stride)), int(round(img_w / self.seg_stride)))
         seg_size = size if return_masks and self.with_seg else None
         feats, atts, spatial, segs = [], [], [], []
         for k, branch in zip(self.det_indices, self.branches):

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from mmped.registry import MODELS
 
+from .strides import image_size_from_strides
 from .zoom_in_zoom_out import apply_zizoms, build_zizoms
 
 
@@ -57,7 +58,10 @@ class GraininessAttention(BaseModule):
     Args:
         in_channels (Sequence[int]): Channels of the backbone outputs, e.g. VGG16Det's
             ``(conv3_3, conv4_3, conv5_3, conv6_2, conv7_2)``.
-        in_strides (Sequence[int]): Their strides. Defaults to ``(4, 8, 16, 32, 64)``.
+        in_strides (Sequence[int]): Their strides. They give the image size (the finest input's
+            size times its stride) at which the attention is predicted, and every input is
+            checked against its stride (an error names a mismatching input). Defaults to
+            ``(4, 8, 16, 32, 64)``.
         att_indices (tuple[int, int]): Inputs the attention is built on (conv3_3, conv4_3; the
             atrous convs run on the second). Defaults to ``(0, 1)``.
         det_indices (Sequence[int]): Inputs used as detection layers. Defaults to ``(1, 2, 3, 4)``.
@@ -137,16 +141,46 @@ class GraininessAttention(BaseModule):
             inputs (Sequence[Tensor]): Backbone outputs.
 
         Returns:
-            Tensor: (N, num_classes, H / mask_stride, W / mask_stride), where the image size is
-            conv3_3's size times its stride.
+            Tensor: (N, num_classes, H / mask_stride, W / mask_stride), where the image size
+            (H, W) is the finest input's size times its stride (see ``in_strides``).
         """
         low, high = (inputs[i] for i in self.att_indices)
-        scale = self.in_strides[self.att_indices[0]] / self.mask_stride
-        size = (int(round(low.shape[-2] * scale)), int(round(low.shape[-1] * scale)))
+        img_h, img_w = image_size_from_strides(inputs, self.in_strides)
+        size = (int(round(img_h / self.mask_stride)), int(round(img_w / self.mask_stride)))
         maps = [reduce(feat) for reduce, feat in zip(self.reduce, (low, high,
                                                                    self.conv_mask(high)))]
         maps = [F.interpolate(m, size=size, mode='bilinear', align_corners=False) for m in maps]
         return self.fuse(torch.cat(maps, dim=1))
+
+    def _layer_maps(self, probs: Tensor, feats: Sequence[Tensor]) -> List[Tensor]:
+        """Each detection layer's attention map: its scale class pooled to its size.
+
+        Args:
+            probs (Tensor): Attention softmax (N, num_classes, H', W').
+            feats (Sequence[Tensor]): Detection layers, layer ``j`` (N, C_j, h_j, w_j).
+
+        Returns:
+            list[Tensor]: (N, 1, h_j, w_j) per detection layer, values in [0, 1].
+        """
+        return [F.adaptive_avg_pool2d(probs[:, c:c + 1], feat.shape[-2:])
+                for feat, c in zip(feats, self.layer_classes)]
+
+    def attention_maps(self, inputs: Sequence[Tensor]) -> List[Tensor]:
+        """The spatial attention encoded into each detection layer (eq. 1-2), for
+        visualisation: ``M[:, layer_classes[j]]`` pooled to layer ``j``'s size (without the
+        optional SE channel gate).
+
+        Args:
+            inputs (Sequence[Tensor]): Backbone outputs.
+
+        Returns:
+            list[Tensor]: (N, 1, h_j, w_j) per detection layer, values in [0, 1].
+        """
+        if not self.with_attention:
+            raise ValueError('GraininessAttention was built with with_attention=False: it has '
+                             'no attention maps')
+        feats = [inputs[k] for k in self.det_indices]
+        return self._layer_maps(self.attention_logits(inputs).softmax(dim=1), feats)
 
     def forward(self, inputs: Sequence[Tensor], return_masks: bool = False
                 ) -> Union[Tuple[Tensor, ...], Tuple[Tuple[Tensor, ...], Optional[Tensor]]]:
@@ -169,10 +203,8 @@ class GraininessAttention(BaseModule):
         spatial: List[Optional[Tensor]] = [None] * len(feats)
         if self.with_attention:
             logits = self.attention_logits(inputs)
-            probs = logits.softmax(dim=1)
-            for i, (feat, cls) in enumerate(zip(feats, self.layer_classes)):
-                spatial[i] = F.adaptive_avg_pool2d(probs[:, cls:cls + 1], feat.shape[-2:])
-                feats[i] = feat * spatial[i]
+            spatial = self._layer_maps(logits.softmax(dim=1), feats)
+            feats = [feat * att for feat, att in zip(feats, spatial)]
         full: List[Optional[Tensor]] = list(spatial)
         if self.channel_att is not None:
             for i, se in enumerate(self.channel_att):
