@@ -37,7 +37,7 @@ def attribute_weights(gt_score: Tensor, pos_ratio: Tensor, mode: str = 'exp',
     gt_score = gt_score.float()
     if mode == 'none':
         return torch.ones_like(gt_score)
-    p = pos_ratio.to(device=gt_score.device, dtype=torch.float32).clamp(eps, 1 - eps)
+    p = pos_ratio.to(gt_score).clamp(eps, 1 - eps)  # float32, on the labels' device
     p = p.expand_as(gt_score)
     if mode == 'exp':
         w_pos, w_neg = torch.exp(1 - p), torch.exp(p)
@@ -132,15 +132,14 @@ class WeightedBCELoss(nn.Module):
             return ('num_pos', 'num_valid')
         return ('pos_ratio', ) if self.ratio_source == 'train_split' else ()
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+    def _load_from_state_dict(self, state_dict, prefix, *args) -> None:
         # lazily sized buffers (A entries once known) adopt the stored size; the new buffer is
         # made on this module's device (a CUDA model loading a CPU checkpoint stays on CUDA)
         for name in self._lazy_buffers():
             stored, own = state_dict.get(prefix + name), getattr(self, name)
             if stored is not None and stored.shape != own.shape:
-                setattr(self, name, torch.zeros(stored.shape, dtype=own.dtype,
-                                                device=own.device))
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+                setattr(self, name, own.new_zeros(stored.shape))
+        super()._load_from_state_dict(state_dict, prefix, *args)
 
     def current_ratio(self, gt_score: Tensor, valid: Tensor) -> Tensor:
         """Positive ratio used for this batch, shape (A,) (updates the running counts).

@@ -93,17 +93,17 @@ class ScaleMaskTargets:
         owner = box_index_map(gt_bboxes, shape, stride)  # (H, W)
         fg = owner >= 0
         box_h = (gt_bboxes[:, 3] - gt_bboxes[:, 1]).clamp(min=1e-6)
-        pix_h = torch.zeros(shape, dtype=torch.float32, device=owner.device)
+        pix_h = gt_bboxes.new_zeros(shape)
         pix_h[fg] = box_h[owner[fg]]
-        valid = torch.ones(shape, dtype=torch.bool, device=owner.device)
-        if ignore_bboxes is not None and ignore_bboxes.numel() > 0:
+        valid = torch.ones_like(fg)
+        if ignore_bboxes is not None:  # an empty tensor rasterises nothing
             ign = box_index_map(ignore_bboxes.reshape(-1, 4).float(), shape, stride) >= 0
             valid = ~(ign & ~fg)
 
         if self.height_ranges is None:
-            thr = pix_h.new_tensor(self.height_thresholds)
-            scale = torch.bucketize(pix_h, thr, right=True) + 1 if thr.numel() else \
-                torch.ones_like(owner)
+            # without thresholds every height is in bucket 0: one foreground class
+            scale = torch.bucketize(pix_h, pix_h.new_tensor(self.height_thresholds),
+                                    right=True) + 1
             labels = torch.where(fg, scale, torch.zeros_like(owner))
             return labels[None], pix_h[None], valid[None]
 
