@@ -1,6 +1,7 @@
 # Copyright (c) mmped contributors. All rights reserved.
 """Mixed precision as `tools/train.py --amp` sets it up: bfloat16 autocast on CPU, mmengine's
 float16 wrapper on CUDA; every paper's main model trains a step under it with finite losses."""
+import dataclasses
 import importlib.util
 import math
 import types
@@ -77,10 +78,15 @@ MAIN_MODELS = ['GDFL', 'CA-GDFL', 'DCRL teacher', 'DCRD distillation (teacher + 
 @pytest.mark.parametrize('name', MAIN_MODELS)
 def test_main_model_trains_a_step_under_amp(name, tmp_path, device):
     """Each paper's main config (full width, its own training pipeline at a fifth of the
-    image size) takes a training step in mixed precision with a finite loss."""
+    image size) takes a training step in mixed precision with a finite loss.
+
+    The benchmark keeps the GDFL rows at 0.65 of Caltech's size to time them against SSD300
+    (whose extra layers need about 300 px); GDFL's heads (conv4_3 to conv7_2) take the fifth
+    (96 x 128) as well, which keeps this step at ~15 s instead of ~4 min of bfloat16
+    convolutions on a CPU without native bfloat16."""
     bench = _load('benchmarks/train_throughput.py', 'mmped_train_throughput')
     register_all_modules()
-    row = next(r for r in bench.ROWS if r.name == name)
+    row = dataclasses.replace(next(r for r in bench.ROWS if r.name == name), min_scale=0.0)
     args = types.SimpleNamespace(device=device, amp=True, iters=1, warmup=0, scale=0.2,
                                  batch_size=2)
     result = bench.run_row(row, args, str(tmp_path))
