@@ -56,6 +56,7 @@ MODULES: Dict[str, Module] = {
         'tests/test_det_benchmarks/test_caltech_reference.py',
         'tests/test_det_benchmarks/test_mot_kitti_reference.py',
         'tests/test_det_benchmarks/test_mot_devkit_ties.py',
+        'tests/test_det_benchmarks/test_mot_devkit_stored.py',
         'tests/test_det_benchmarks/test_review_fixes.py',
         'tests/test_det_benchmarks/test_parsers_tools.py',
         'tests/test_det_benchmarks/test_metric_dataset.py',
