@@ -65,7 +65,7 @@ MODULES: Dict[str, Module] = {
         'tests/test_person_search/test_metric.py',
         'tests/test_person_search/test_metric_review.py',
         'tests/test_person_search/test_metric_reference.py',
-        'tests/test_person_search/test_metric_vs_seqnet.py',
+        'tests/test_person_search/test_metric_seqnet_stored.py',
     ]),
     'losses': Module('mmped/models/losses', [
         'tests/test_dcrl/test_losses.py',
