@@ -165,8 +165,9 @@ def test_reid_stage3_in_process_with_cosine_metric(tmp_path):
 def _market_rank1_loop(samples) -> float:
     """Rank-1 (%) of the Market-1501 rule, one query at a time, on the dumped features.
 
-    Cosine distance (``1 - cos``, a zero feature at distance 1), gallery sorted stably; the junk id -1 and the query's own id
-    in the query's camera are removed; a query without a true match left does not count.
+    Cosine distance (``1 - cos``, a zero feature at distance 1), gallery sorted stably; the
+    junk id -1 and the query's own id in the query's camera are removed; a query without a
+    true match left does not count.
     """
     feats = np.stack([np.asarray(s['pred_feature'], dtype=np.float64) for s in samples])
     feats /= np.maximum(np.linalg.norm(feats, axis=1, keepdims=True), 1e-12)  # zero stays zero
