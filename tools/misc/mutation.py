@@ -282,9 +282,11 @@ def run(name: str, jobs: int, fresh: bool, source_root: Path = ROOT,
     if rerun_survivors:
         names += _drop_changed_sources(name, source_root)
     work = prepare(name, fresh, source_root)
+    earlier = _exit_codes(name) if names else {}
     print(f'[mutation] {name}: mutating {MODULES[name].path} in {work}', flush=True)
     code = subprocess.call([_mutmut(), 'run', '--max-children', str(jobs)] + names, cwd=work,
                            env=_env())
+    _keep_earlier_verdicts(name, earlier)
     summary = summarize(name)
     summary['mutmut_exit_code'] = code
     summary['source_root'] = str(source_root)
@@ -293,6 +295,34 @@ def run(name: str, jobs: int, fresh: bool, source_root: Path = ROOT,
         (work / 'summary_baseline.json').write_text(json.dumps(summary, indent=2))
     _record_sources(name, source_root)
     return summary
+
+
+def _exit_codes(name: str) -> Dict[str, Dict[str, Optional[int]]]:
+    """mutmut's exit code of every mutant, per result file of one module."""
+    root = SCRATCH / name / 'mutants'
+    return {str(meta.relative_to(root)): json.loads(meta.read_text())['exit_code_by_key']
+            for meta in sorted(root.rglob('*.py.meta'))}
+
+
+def _keep_earlier_verdicts(name: str, earlier: Dict[str, Dict[str, Optional[int]]]) -> None:
+    """Put back the verdicts of mutants a restricted run did not test.
+
+    mutmut rewrites a file's results with only the mutants it was asked to run (the others
+    become "not run"); after ``--rerun-survivors`` / ``--only`` the verdicts of the earlier
+    run stay valid for every mutant whose function did not change (changed files were
+    dropped by :func:`_drop_changed_sources` and have no earlier entry).
+    """
+    root = SCRATCH / name / 'mutants'
+    for rel, codes in earlier.items():
+        meta = root / rel
+        if not meta.exists():
+            continue
+        data = json.loads(meta.read_text())
+        now = data['exit_code_by_key']
+        restored = {k: c for k, c in codes.items() if now.get(k) is None and c is not None}
+        if restored:
+            now.update(restored)
+            meta.write_text(json.dumps(data))
 
 
 def _source_hashes(name: str, source_root: Path) -> Dict[str, str]:
