@@ -206,12 +206,17 @@ class GraininessAttention(BaseModule):
             spatial = self._layer_maps(logits.softmax(dim=1), feats)
             feats = [feat * att for feat, att in zip(feats, spatial)]
         full: List[Optional[Tensor]] = list(spatial)
+        neighbours: List[Optional[Tensor]] = list(spatial)
         if self.channel_att is not None:
             for i, se in enumerate(self.channel_att):
                 gate = se.gate(feats[i])
                 feats[i] = feats[i] * gate
                 full[i] = gate if spatial[i] is None else spatial[i] * gate
-        apply_zizoms(self.zizoms, inputs, feats, self.det_indices, full, spatial)
+                if spatial[i] is None:
+                    # the SE gate alone (no spatial attention): the neighbours get no
+                    # attention, i.e. a one-channel map of ones
+                    neighbours[i] = gate.new_ones(gate.shape[0], 1, 1, 1)
+        apply_zizoms(self.zizoms, inputs, feats, self.det_indices, full, neighbours)
         if return_masks:
             return tuple(feats), logits
         return tuple(feats)
