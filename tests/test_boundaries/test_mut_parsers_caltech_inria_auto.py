@@ -55,14 +55,15 @@ def test_caltech_results_empty_folder_and_empty_files(tmp_path):
 def test_caltech_results_unknown_frames_warn_or_fail(tmp_path):
     (tmp_path / 'set06').mkdir()
     (tmp_path / 'set06' / 'V000.txt').write_text('30 1 2 3 4 0.9\n90 1 2 3 4 0.8\n'
-                                                 '120 1 2 3 4 0.1\n')
+                                                 '120 1 2 3 4 0.1\n150 1 2 3 4 0.1\n')
     with pytest.warns(UserWarning, match=re.escape(
-            ": 2 result frames match no ground-truth frame and are ignored, e.g. "
-            "['set06_V000_I00089', 'set06_V000_I00119']")):
+            ": 3 result frames match no ground-truth frame and are ignored, e.g. "
+            "['set06_V000_I00089', 'set06_V000_I00119']")) as rec:
         out = load_caltech_results(tmp_path, _gt('set06_V000_I00029'))
+    assert rec[0].filename == __file__  # stacklevel=2: the caller's line
     assert _dets(out) == {100: ([[1, 2, 3, 4]], [0.9])}
     with pytest.raises(ValueError, match=re.escape(
-            "record folder: field 'frames': none of the 3 result frames (e.g. "
+            "record folder: field 'frames': none of the 4 result frames (e.g. "
             "['set06_V000_I00029', 'set06_V000_I00089']) is a ground-truth frame (e.g. "
             "['1', '2']); a dbEval gt-*.mat cache needs its frame list (--image-set)")):
         load_caltech_results(tmp_path, [dict(img_id=1, file_name='1'),
@@ -71,7 +72,7 @@ def test_caltech_results_unknown_frames_warn_or_fail(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         load_caltech_results(tmp_path, _gt('set06_V000_I00029', 'set06_V000_I00089',
-                                           'set06_V000_I00119'))
+                                           'set06_V000_I00119', 'set06_V000_I00149'))
 
 
 def test_caltech_results_bad_files_name_file_line_and_field(tmp_path):
@@ -113,6 +114,7 @@ Center point on object 1 "PASperson" (X, Y) : (100, 200)
 Bounding box for object 1 "PASperson" (Xmin, Ymin) - (Xmax, Ymax) : (10, 20) - (50, 120)
 
 Bounding box for object 2 "PASpersonSitting" (Xmin, Ymin) - (Xmax, Ymax) : (-3, 4.5) - ( 7.5 ,4.5)
+Bounding box for object 3 "PASperson" (Xmin, Ymin) - (Xmax, Ymax) : (5, 5) - (5, 9)
 '''
 
 
@@ -124,7 +126,9 @@ def test_inria_file_exact_record(tmp_path):
                  occlusion=-1, truncation=0.0),
             dict(bbox=[-3.0, 4.5, 7.5, 4.5], bbox_label=0, ignore_flag=0,
                  category='PASpersonSitting', height=0.0, vis_ratio=math.inf, vis_bbox=None,
-                 occlusion=-1, truncation=0.0)]
+                 occlusion=-1, truncation=0.0),
+            dict(bbox=[5.0, 5.0, 5.0, 9.0], bbox_label=0, ignore_flag=0, category='PASperson',
+                 height=4.0, vis_ratio=math.inf, vis_bbox=None, occlusion=-1, truncation=0.0)]
     assert parse_inria_file(path) == dict(img_id='crop_000001',
                                           file_name='Test/pos/crop_000001.png', width=640,
                                           height=480, instances=inst)
