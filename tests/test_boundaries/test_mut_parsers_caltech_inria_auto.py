@@ -63,7 +63,7 @@ def test_caltech_results_unknown_frames_warn_or_fail(tmp_path):
     assert rec[0].filename == __file__  # stacklevel=2: the caller's line
     assert _dets(out) == {100: ([[1, 2, 3, 4]], [0.9])}
     with pytest.raises(ValueError, match=re.escape(
-            "record folder: field 'frames': none of the 4 result frames (e.g. "
+            f"{tmp_path}: record folder: field 'frames': none of the 4 result frames (e.g. "
             "['set06_V000_I00029', 'set06_V000_I00089']) is a ground-truth frame (e.g. "
             "['1', '2']); a dbEval gt-*.mat cache needs its frame list (--image-set)")):
         load_caltech_results(tmp_path, [dict(img_id=1, file_name='1'),
@@ -86,6 +86,10 @@ def test_caltech_results_bad_files_name_file_line_and_field(tmp_path):
     bad.write_text('30 1 2 3 4 x\n')
     with pytest.raises(ValueError, match=r"V000\.txt: record rows: field 'values': "
                                          r'not numeric$'):
+        load_caltech_results(tmp_path, gt)
+    bad.write_text('30 1 2 3 4 0.5\n\n30.5 1 2 3 4 0.5\n')
+    with pytest.raises(ValueError, match=r"V000\.txt: record row 2: field 'frame': "
+                                         r'not an integer: 30\.5$'):
         load_caltech_results(tmp_path, gt)
     bad.unlink()
     (tmp_path / 'set06' / 'V000').mkdir()
