@@ -184,3 +184,17 @@ def test_group_flat_input_and_empty_keys():
     assert type(list(out)[0]) is int
     assert group_detections([], np.zeros((0, 4)), np.zeros(0)) == {}
     assert group_detections(np.array([]), np.zeros((0, 4)), np.zeros(0)) == {}
+
+
+def test_group_keeps_file_order_within_an_image_beyond_small_sorts():
+    # 60 interleaved detections of 3 images: an unstable sort would shuffle equal ids
+    keys = [7, 3, 5] * 20
+    scores = np.arange(60, dtype=np.float64)
+    out = group_detections(keys, np.repeat(scores[:, None], 4, axis=1), scores)
+    assert list(out) == [3, 5, 7]
+    for start, key in ((1, 3), (2, 5), (0, 7)):
+        assert out[key][1].tolist() == list(range(start, 60, 3))
+        assert out[key][0][:, 0].tolist() == list(range(start, 60, 3))
+    named = group_detections([str(k) for k in keys], np.zeros((60, 4)), scores)
+    assert list(named) == ['7', '3', '5']
+    assert named['3'][1].tolist() == list(range(1, 60, 3))
