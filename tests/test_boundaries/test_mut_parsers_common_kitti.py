@@ -159,7 +159,8 @@ def test_results_keep_pedestrian_rows_as_written(tmp_path):
     _write(res / '000001.txt', _row(score='0.75'), '', _row('Car', score='0.9'),
            _row(box='1.5 2.5 1.5 2.5', score='-3'))
     _write(res / '000002.txt', '')
-    _write(res / '000099.txt', _row(score='0.1'))  # not a GT image: skipped
+    _write(res / '000099.txt', _row(score='0.1'))  # not GT images: skipped, before and after
+    _write(res / '000000.txt', _row(score='0.1'))
     (res / '000001.png').write_bytes(b'junk')
     out = load_kitti_results(res, _gt('000001', '000002', '000003'))
     assert list(out) == ['000001', '000002']
