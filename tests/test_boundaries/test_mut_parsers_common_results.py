@@ -167,6 +167,7 @@ def test_group_numeric_ids_sorted_integral_floats_become_ints():
 def test_group_string_and_tuple_ids_in_order_of_first_appearance():
     out = group_detections(['b', 'a', 'b', 'c'], np.arange(16).reshape(4, 4), [4, 3, 2, 1])
     assert list(out) == ['b', 'a', 'c']
+    assert all(b.dtype == np.float64 and s.dtype == np.float64 for b, s in out.values())
     assert _as_lists(out) == {'b': ([[0.0, 1, 2, 3], [8.0, 9, 10, 11]], [4.0, 2.0]),
                               'a': ([[4.0, 5, 6, 7]], [3.0]), 'c': ([[12.0, 13, 14, 15]], [1.0])}
     tup = group_detections([(2, 1), (1, 1), (2, 1)], np.zeros((3, 4)), [1, 2, 3])
