@@ -354,7 +354,7 @@ def load_caltech_results(path: PathLike, gt_images: Sequence[ImageRecord]) -> di
     name_to_id = {_canonical(r['file_name']): r['img_id'] for r in gt_images}
     keys, rows, unknown = [], [], []
 
-    def add(name: str, arr: np.ndarray, file: Path) -> None:
+    def add(name: str, arr: np.ndarray) -> None:
         if name in name_to_id:
             keys.extend([name_to_id[name]] * len(arr))
             rows.append(arr)
@@ -379,11 +379,14 @@ def load_caltech_results(path: PathLike, gt_images: Sequence[ImageRecord]) -> di
         except ValueError:
             raise parse_error(file, 'rows', 'values', 'not numeric') from None
         if m.group(3) is not None:  # per-frame file
-            add(caltech_frame_name(m.group(1), m.group(2), int(m.group(3))), arr, file)
+            add(caltech_frame_name(m.group(1), m.group(2), int(m.group(3))), arr)
         else:
-            for f in np.unique(arr[:, 0]).astype(int).tolist():
-                add(caltech_frame_name(m.group(1), m.group(2), f - 1), arr[arr[:, 0] == f, 1:],
-                    file)
+            bad = np.flatnonzero(arr[:, 0] % 1)  # such rows matched no frame and were lost
+            if bad.size:
+                raise parse_error(file, f'row {bad[0] + 1}', 'frame',
+                                  f'not an integer: {float(arr[bad[0], 0])}')
+            for f in np.unique(arr[:, 0]).tolist():
+                add(caltech_frame_name(m.group(1), m.group(2), f - 1), arr[arr[:, 0] == f, 1:])
     if unknown and not rows:
         raise parse_error(path, 'folder', 'frames',
                           f'none of the {len(unknown)} result frames (e.g. {unknown[:2]}) is a '

@@ -306,11 +306,12 @@ def load_kaist_txt_results(path: PathLike,
     Returns:
         dict: ``img_id -> (bboxes (D, 4) xywh float64, scores (D,))`` in file order.
     """
-    rows = []
+    rows, line_nos = [], []
     for ln, line in enumerate(read_lines(path), start=1):
         parts = line.replace(',', ' ').split()
         if not parts:
             continue
+        line_nos.append(ln)
         if len(parts) != 6:
             raise parse_error(path, f'line {ln}', 'columns', f'expected 6 values, got {len(parts)}')
         rows.append([to_float(path, f'line {ln}', f'column {k + 1}', v)
@@ -318,7 +319,8 @@ def load_kaist_txt_results(path: PathLike,
     arr = np.asarray(rows, dtype=np.float64).reshape(-1, 6)
     idx = arr[:, 0].astype(np.int64)
     if len(idx) and (idx.min() < 1 or (img_ids is not None and idx.max() > len(img_ids))):
-        bad = int(np.flatnonzero((idx < 1) | (idx > (len(img_ids) if img_ids else idx.max())))[0])
-        raise parse_error(path, f'line {bad + 1}', 'img_index', f'out of range: {idx[bad]}')
+        top = len(img_ids) if img_ids is not None else idx.max()
+        bad = int(np.flatnonzero((idx < 1) | (idx > top))[0])
+        raise parse_error(path, f'line {line_nos[bad]}', 'img_index', f'out of range: {idx[bad]}')
     keys = idx - 1 if img_ids is None else np.asarray(img_ids, dtype=object)[idx - 1]
     return group_detections(keys, arr[:, 1:5], arr[:, 5])
