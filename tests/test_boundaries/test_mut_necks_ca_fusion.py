@@ -33,7 +33,10 @@ def test_channel_adaptive_values_with_seg_and_zizom(channel_adaptive_att):
     its channel mean for the neighbours."""
     neck = randomise(ChannelAdaptiveAttention(
         CHANNELS, feat_channels=3, seg_stride=3, channel_adaptive=channel_adaptive_att,
-        zizom_layers=(1, ), zizom_channels=2), seed=2)
+        zizom_layers=(1, ), zizom_channels=3), seed=2)
+    # 3 ZIZOM channels, not the default C // 2 = 2 of the 5-channel layer
+    assert neck.zizoms['1'].zoom_in[0].out_channels == 3
+    assert neck.in_channels == list(CHANNELS)
     inputs = _inputs()
     feats, segs = neck(inputs, return_masks=True)
     exp_feats, exp_atts, exp_segs = channel_adaptive(neck, inputs, (11, 16), (1, 2, 3, 4), (1, ))
@@ -164,6 +167,21 @@ def test_multi_level_fusion_values(fusion, mode):
     _close(neck(inputs), expected)
 
 
+@pytest.mark.parametrize('mode', ['bilinear', 'nearest'])
+def test_multi_level_fusion_pool_or_interpolate_at_equal_sides(mode):
+    """A level is pooled when it is at least the target on both sides (``>=``, not ``>``): one
+    of equal height and wider (4 x 9 -> 4 x 6) and one taller of equal width (7 x 6) are
+    average-pooled, not interpolated (non-integer ratios, where the two differ)."""
+    sizes = ((8, 12), (4, 6), (4, 9), (7, 6))
+    inputs = _inputs(9, (2, 3, 2, 3), sizes)
+    neck = _fusion((2, 3, 2, 3), 3, seed=10, target_level=1, upsample_mode=mode)
+    lats = [_lateral(lat, x) for lat, x in zip(neck.lateral_convs, inputs)]
+    expected = sum(F.adaptive_avg_pool2d(y, (4, 6)) for y in lats)
+    _close(neck(inputs), expected)
+    interpolated = F.interpolate(lats[2], size=(4, 6), mode=mode)
+    assert (interpolated - F.adaptive_avg_pool2d(lats[2], (4, 6))).abs().max() > 1e-3
+
+
 def test_multi_level_fusion_target_level_and_blocks():
     """A negative ``target_level`` counts from the end; the fused map goes through the residual
     blocks (here one basic block, applied to the reference's fused map)."""
@@ -194,6 +212,11 @@ def test_multi_level_fusion_defaults_and_errors():
                               act_cfg=dict(type='LeakyReLU'))
     assert isinstance(custom.lateral_convs[1][1], torch.nn.GroupNorm)
     assert isinstance(custom.lateral_convs[1][2], torch.nn.LeakyReLU)
+    # the residual blocks take the same norm
+    blocks = MultiLevelFusion((8, 16), out_channels=8, num_blocks=1,
+                              norm_cfg=dict(type='GN', num_groups=2))
+    norms = [m for m in blocks.blocks.modules() if isinstance(m, torch.nn.GroupNorm)]
+    assert norms and not any(isinstance(m, torch.nn.BatchNorm2d) for m in blocks.modules())
     with pytest.raises(ValueError, match=r'^in_channels must name at least one level$'):
         MultiLevelFusion([])
     for bad in (2, -3):

@@ -37,8 +37,12 @@ def test_graininess_values_with_se_and_zizom(mask_stride):
     layer: every output equals the re-implementation."""
     kw = dict(in_channels=CHANNELS, mask_channels=3, dilations=(1, 2, 3),
               mask_stride=mask_stride, layer_classes=(2, 1, 1, 2), zizom_layers=(0, ),
-              zizom_channels=2, channel_attention=True)
+              zizom_channels=3, channel_attention=True)
     neck = randomise(GraininessAttention(**kw))
+    # 3 ZIZOM channels, not the default C // 2 = 2 of the 4-channel layer; 1x1 reductions
+    assert neck.zizoms['0'].zoom_out[0].out_channels == 3
+    assert [c.kernel_size for c in neck.reduce] == [(1, 1)] * 3
+    assert neck.in_channels == list(CHANNELS)
     inputs = _inputs()
     feats, logits = neck(inputs, return_masks=True)
     exp_feats, exp_logits = graininess(neck, inputs, IMAGE, mask_stride, (1, 2, 3),
@@ -116,10 +120,13 @@ def test_graininess_without_attention_passes_features_through():
 
 
 def test_graininess_se_without_spatial_attention():
-    """SE after no spatial attention: the layer is gated, and its ZIZOM gets the gate alone."""
+    """SE after no spatial attention: the layer is gated, and its ZIZOM gets the gate alone.
+
+    Batch 2 and 3 ZIZOM channels: a map of ones for the neighbours in any other shape than
+    (N, 1, 1, 1) / (1, 1, 1) does not broadcast against the (2, 3, h, w) neighbours."""
     neck = randomise(GraininessAttention(in_channels=CHANNELS, with_attention=False,
                                          channel_attention=True, zizom_layers=(0, ),
-                                         zizom_channels=2), seed=8)
+                                         zizom_channels=3), seed=8)
     inputs = _inputs(5)
     feats = neck(inputs)
     gate = se_gate(neck.channel_att[0], inputs[1])
@@ -177,6 +184,8 @@ def test_zizom_values_channels_and_defaults():
     assert torch.equal(default.norm_in.weight, torch.full((3, ), 10.0))
     assert torch.equal(default.norm_out.weight, torch.full((3, ), 10.0))
     assert ZoomInZoomOut(1, zoom_in_channels=2).zoom_in[0].out_channels == 1
+    assert torch.equal(ZoomInZoomOut(2, zoom_in_channels=2, norm_scale=20.0).norm_in.weight,
+                       torch.full((1, ), 20.0))
     scaled = ZoomInZoomOut(2, zoom_out_channels=2, norm_scale=20.0)
     assert torch.equal(scaled.norm_out.weight, torch.full((1, ), 20.0))
     assert torch.equal(scaled.norm_cur.weight, torch.full((2, ), 20.0))
