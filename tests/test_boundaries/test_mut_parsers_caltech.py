@@ -176,6 +176,22 @@ def test_vbb_single_object_and_single_label(tmp_path):
               track_id=1)])]
 
 
+@pytest.mark.parametrize('n_objects', [0, 1, 2])
+def test_vbb_of_one_frame(tmp_path, n_objects):
+    """A one-frame video: its single objLists cell holds none, one or two objects (the
+    squeezed cell is that frame's objects, not a list of frames)."""
+    objs = [(1, [10, 20, 30, 80], None, 0), (2, [1, 2, 3, 4], None, 0)][:n_objects]
+    path = _write_vbb(tmp_path / 'set00' / 'V001.vbb', [objs], ['person', 'people'])
+    expected = [_inst([10, 20, 40, 100], 0, 'person', occlusion=0, track_id=1),
+                _inst([1, 2, 4, 6], 1, 'people', occlusion=0, track_id=2)][:n_objects]
+    assert parse_vbb(path, frames=[0]) == [_rec('set00_V001_I00000', expected)]
+    # two stored lists for nFrame = 1 stay an error
+    bad = _write_vbb(tmp_path / 'set00' / 'V002.vbb', [objs, objs], ['person'], n_frame=1)
+    with pytest.raises(ValueError, match=r"V002\.vbb: record A: field 'objLists': 2 lists "
+                       r'for 1 frames$'):
+        parse_vbb(bad, frames=[0])
+
+
 def test_vbb_default_sampling_skip_and_boundaries(tmp_path):
     """Toolbox sampling ``skip-1 : skip : nFrame-1``: with 60 frames and skip 30 the frames
     29 and 59; with 59 frames only 29."""

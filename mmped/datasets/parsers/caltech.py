@@ -148,12 +148,20 @@ def parse_vbb(path: PathLike,
     try:
         A = mat['A']
         n_frame = int(_field(A, 'nFrame'))
-        obj_lists = np.atleast_1d(_field(A, 'objLists'))
+        raw_lists = _field(A, 'objLists')
+        obj_lists = np.atleast_1d(raw_lists)
+        n_lists = len(obj_lists)
+        if n_frame == 1:
+            # squeeze_me turns a one-frame (1, 1) cell into that frame's objects (none, one
+            # struct or an array of them): count the cells of the file as stored instead
+            unsqueezed = load_mat(path, squeeze_me=False, struct_as_record=False)['A'][0, 0]
+            n_lists = _field(unsqueezed, 'objLists').size
+            obj_lists = [raw_lists]
         obj_labels = [str(x) for x in np.atleast_1d(_field(A, 'objLbl'))]
-    except (KeyError, AttributeError, ValueError, TypeError) as e:
+    except (KeyError, AttributeError, ValueError, TypeError, IndexError) as e:
         raise parse_error(path, 'A', 'nFrame/objLists/objLbl', f'not a vbb file ({e})') from None
-    if len(obj_lists) != n_frame:
-        raise parse_error(path, 'A', 'objLists', f'{len(obj_lists)} lists for {n_frame} frames')
+    if n_lists != n_frame:
+        raise parse_error(path, 'A', 'objLists', f'{n_lists} lists for {n_frame} frames')
     if frames is None:
         frames = range(skip - 1, n_frame, skip)
     records = []
