@@ -410,6 +410,10 @@ def test_parse_caltech_dispatch_original_and_new(tmp_path):
     assert [r['img_id'] for r in new] == ['set07_V001_I00003']
     assert [(i['category'], i['ignore_flag']) for i in new[0]['instances']] == [
         ('person', 0), ('people', 0), ('person?', 0), ('ignore', 1)]
+    # a folder of .vbb files takes the new labels too
+    new_dir = parse_caltech(root, skip=4, annotations='new')
+    assert [r['img_id'] for r in new_dir] == ['set06_V003_I00003', 'set07_V001_I00003']
+    assert new_dir[1] == new[0]
     assert [r['img_id'] for r in parse_caltech(root / 'set06' / 'V003.vbb')] == []
     assert CALTECH_LABELS == (('person', ), ('people', ))
     assert CALTECH_NEW_LABELS == (('person', 'person?', 'people', 'ignore'), ('ignore', ))

@@ -86,7 +86,7 @@ def test_caltech_results_bad_files_name_file_line_and_field(tmp_path):
     with pytest.raises(ValueError, match=r"V000\.txt: record rows: field 'values': "
                                          r'not numeric$'):
         load_caltech_results(tmp_path, gt)
-    bad.write_text('30 1 2 3 4 0.5\n\n30.5 1 2 3 4 0.5\n')
+    bad.write_text('31 1 2 3 4 0.5\n\n30.5 1 2 3 4 0.5\n')  # an odd frame is an integer
     with pytest.raises(ValueError, match=r"V000\.txt: record row 2: field 'frame': "
                                          r'not an integer: 30\.5$'):
         load_caltech_results(tmp_path, gt)
