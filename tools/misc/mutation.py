@@ -31,7 +31,7 @@ from typing import Dict, List, NamedTuple, Optional
 ROOT = Path(__file__).resolve().parents[2]
 SCRATCH = ROOT / '.mutation'
 # files and folders the tests read besides mmped/ and tests/ (configs, tools, ...)
-ALSO_COPY = ['configs', 'tools', 'demo', 'model-index.yml', 'setup.py', 'README.md']
+ALSO_COPY = ['configs', 'tools', 'demo', 'benchmarks', 'model-index.yml', 'setup.py', 'README.md']
 # pytest options of every mutant run (mutmut adds -x -q): one process, no cache writes
 # boundary and reference-value tests (tests/test_boundaries), selected for every module
 NEW_TESTS = 'tests/test_boundaries'
