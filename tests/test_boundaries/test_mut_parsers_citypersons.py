@@ -23,12 +23,10 @@ from mmped.datasets.parsers.citypersons import (
     parse_citypersons_mat,
 )
 
+from .parser_files import error_prefix as _err
+
 F1 = 'frankfurt_000000_000294_leftImg8bit.png'
 F2 = 'lindau_000001_000019_leftImg8bit.png'
-
-
-def _err(path, record, field):
-    return re.escape(f"{path}: record {record}: field '{field}': ")
 
 
 def _write_json(path, data):

@@ -28,18 +28,10 @@ from mmped.datasets.parsers.kaist import (
     parse_kaist_txt_dir,
 )
 
+from .parser_files import error_prefix as _err
+from .parser_files import write_file as _write
+
 V3 = '% bbGt version=3\n'
-
-
-def _write(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
-def _err(path, record, field):
-    """The start of a parse error naming file, record and field."""
-    return re.escape(f"{path}: record {record}: field '{field}': ")
 
 
 # ------------------------------------------------------------------ day / night

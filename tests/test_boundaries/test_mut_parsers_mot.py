@@ -17,15 +17,8 @@ import pytest
 
 from mmped.datasets.parsers.mot import parse_mot, parse_mot_gt
 
-
-def _write(path, text):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
-
-
-def _err(path, record, field):
-    return re.escape(f"{path}: record {record}: field '{field}': ")
+from .parser_files import error_prefix as _err
+from .parser_files import write_file as _write
 
 
 def _gt(root, seq, text, ini=None):

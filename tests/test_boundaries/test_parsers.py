@@ -19,10 +19,7 @@ from mmped.datasets.parsers import (
 )
 from mmped.datasets.parsers.common import check_box
 
-
-def _write(path, text):
-    path.write_text(text)
-    return path
+from .parser_files import write_file as _write
 
 
 def test_check_box_accepts_zero_size_and_rejects_negative(tmp_path):
